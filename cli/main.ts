@@ -1,0 +1,65 @@
+import yargs from 'yargs';
+import type { CommandSpec } from './command.js';
+import { ExitError, UsageError } from './errors.js';
+import { type CliIO, processIO } from './io.js';
+
+// Order here is the order of `dombuild --help`.
+const commands: CommandSpec[] = [];
+
+const VERSION = '0.1.0';
+
+/** Runs the CLI with the given I/O and returns the exit code; never calls process.exit. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  let usageProblem: string | undefined;
+  const y = yargs(argv)
+    .scriptName('dombuild')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'Say which command to run; see the list above.')
+    .recommendCommands()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageProblem = msg ?? 'invalid arguments';
+    });
+  for (const spec of commands) {
+    y.command(spec.command, spec.describe, spec.builder, async (args) => {
+      exitCode = await spec.run(args as Record<string, unknown>, io);
+    });
+  }
+  let helpText = '';
+  try {
+    await y.parseAsync(argv, {}, (_err, _argv, output) => {
+      if (output) helpText = output;
+    });
+  } catch (err) {
+    return reportError(err, io);
+  }
+  if (usageProblem !== undefined) {
+    if (helpText) io.stderr(`${helpText}\n\n`);
+    io.stderr(`dombuild: ${usageProblem}\n`);
+    return 2;
+  }
+  if (helpText) io.stdout(`${helpText}\n`);
+  return exitCode;
+}
+
+function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof ExitError) return err.exitCode;
+  if (err instanceof UsageError) {
+    io.stderr(`dombuild: ${err.message}\n`);
+    return 2;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  io.stderr(
+    `dombuild: internal error: ${e.message}\n${e.stack ?? ''}\n` +
+      `This is a bug in dombuild ${VERSION} (node ${process.version}); please report it with the command you ran.\n`,
+  );
+  return 70;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  return runCli(argv, processIO());
+}
