@@ -17,5 +17,7 @@ await build({
   sourcemap: false,
   minify: false,
   legalComments: 'none',
+  // Bundled CommonJS dependencies (yaml) call require(); ESM output has none unless we make one.
+  banner: { js: "import { createRequire as __dombuildCreateRequire } from 'node:module';\nconst require = __dombuildCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
