@@ -1,22 +1,146 @@
 #!/usr/bin/env bash
-# Installs the Debian packages dombuild's tests and `dombuild run` use. Idempotent; safe to re-run.
+# Installs the Debian packages dombuild's tests and `dombuild run` use, and fetches the guest and
+# hypervisor binaries the QEMU boots need into dombuild's cache. Idempotent; safe to re-run, and
+# does nothing (no apt-get update) when everything is already there.
 # Run as root (or with sudo available). Nothing is fetched from anywhere but Debian's archive.
+#
+# Cache layout (root: ${DOMBUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dombuild}):
+#   debs/<key>/...           one unpacked .deb per key (`dpkg-deb -x`), e.g.
+#                            debs/xen-hypervisor-4.17-arm64-bookworm/boot/xen-4.17-arm64
+#   debs/<key>.deb-version   the version unpacked there (also the "complete" marker)
+#   debs/manifest.json       { "packages": [ { key, package, arch, suite, version, path } ] }
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+log() { echo "setup-system: $*"; }
 
-PACKAGES=(device-tree-compiler u-boot-tools)
+CACHE_ROOT="${DOMBUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dombuild}"
+DEBS="$CACHE_ROOT/debs"
 
+# Installed normally: the judges (dtc, mkimage, QEMU, U-Boot) and what other tests compile against
+# (the cross compiler for the createdomain probe, bookworm's libxen-dev for libxlutil).
+PACKAGES=(qemu-system-arm qemu-system-x86 qemu-system-misc u-boot-qemu u-boot-tools
+  device-tree-compiler cpio gzip gcc-aarch64-linux-gnu libxen-dev)
+
+# Downloaded only, never installed: key|package-spec|suite. The key names the cache folder.
+# "@linux-arm64" / "@linux-amd64" are resolved to the current kernel ABI package below.
+DOWNLOADS=(
+  "xen-hypervisor-4.17-arm64-bookworm|xen-hypervisor-4.17-arm64:arm64|bookworm"
+  "xen-hypervisor-4.20-arm64-trixie|xen-hypervisor-4.20-arm64:arm64|trixie"
+  "libxen-dev-trixie|libxen-dev:amd64|trixie"
+  "linux-image-arm64-bookworm|@linux-arm64|bookworm"
+  "busybox-static-arm64-bookworm|busybox-static:arm64|bookworm"
+  "xen-hypervisor-4.17-amd64-bookworm|xen-hypervisor-4.17-amd64:amd64|bookworm"
+  "linux-image-amd64-bookworm|@linux-amd64|bookworm"
+  "busybox-static-amd64-bookworm|busybox-static:amd64|bookworm"
+)
+
+updated=0
+apt_update() {
+  if [ "$updated" -eq 0 ]; then
+    log "apt-get update"
+    $SUDO apt-get update -qq
+    updated=1
+  fi
+}
+
+# 1. Installed packages.
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup-system: installing ${missing[*]}"
-  $SUDO apt-get update -qq
+  apt_update
+  log "installing ${missing[*]}"
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  echo "setup-system: Debian packages present"
+  log "Debian packages present (${PACKAGES[*]})"
 fi
+
+# Which downloads are not yet in the cache?
+todo=()
+for entry in "${DOWNLOADS[@]}"; do
+  key="${entry%%|*}"
+  [ -f "$DEBS/$key.deb-version" ] && [ -d "$DEBS/$key" ] || todo+=("$entry")
+done
+
+if [ "${#todo[@]}" -gt 0 ]; then
+  # 2. The arm64 architecture, so apt knows arm64 packages (downloads only).
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    log "dpkg --add-architecture arm64"
+    $SUDO dpkg --add-architecture arm64
+    updated=0
+  fi
+  # 3. A trixie source for Xen 4.20 and its headers, pinned low so it never upgrades this machine.
+  if [ ! -f /etc/apt/sources.list.d/trixie.sources ]; then
+    if [ ! -f /etc/apt/sources.list.d/debian.sources ]; then
+      echo "setup-system: /etc/apt/sources.list.d/debian.sources not found; add a trixie source by hand" >&2
+      exit 1
+    fi
+    log "adding /etc/apt/sources.list.d/trixie.sources (downloads only, pinned to priority 100)"
+    awk 'BEGIN{RS="";ORS="\n\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
+      sed 's/^Suites:.*/Suites: trixie/' | $SUDO tee /etc/apt/sources.list.d/trixie.sources >/dev/null
+    updated=0
+  fi
+  if [ ! -f /etc/apt/preferences.d/trixie-download-only ]; then
+    printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' |
+      $SUDO tee /etc/apt/preferences.d/trixie-download-only >/dev/null
+  fi
+  apt_update
+
+  mkdir -p "$DEBS"
+  work="$(mktemp -d "$DEBS/.download.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  # apt drops privileges to _apt for downloads; let it write here.
+  chmod 0777 "$work"
+  for entry in "${todo[@]}"; do
+    IFS='|' read -r key spec suite <<<"$entry"
+    case "$spec" in
+      @linux-*)
+        arch="${spec#@linux-}"
+        # linux-image-<arch> is a metapackage; its first dependency is the current ABI package.
+        abi="$(apt-cache depends "linux-image-$arch:$arch" | awk '/Depends: linux-image-/{print $2; exit}')"
+        [ -n "$abi" ] || { echo "setup-system: cannot resolve linux-image-$arch" >&2; exit 1; }
+        spec="${abi%%:*}:$arch"
+        ;;
+    esac
+    # Bookworm packages come from the default candidate (which includes -updates/-security);
+    # trixie ones are asked for by suite, since the pin keeps them from being candidates.
+    target="$spec"
+    [ "$suite" = trixie ] && target="$spec/trixie"
+    log "apt-get download $target"
+    (cd "$work" && apt-get download -qq "$target" 2>&1 | grep -v 'unsandboxed as root' || true)
+    deb="$(ls "$work"/*.deb 2>/dev/null | head -n1)"
+    [ -n "$deb" ] || { echo "setup-system: apt-get download $target gave no .deb" >&2; exit 1; }
+    version="$(dpkg-deb -f "$deb" Version)"
+    rm -rf "${DEBS:?}/$key" "$DEBS/$key.deb-version"
+    dpkg-deb -x "$deb" "$DEBS/$key"
+    printf '%s\t%s\n' "${spec%%:*}" "$version" >"$DEBS/$key.deb-version"
+    log "unpacked $(basename "$deb") into $DEBS/$key"
+    rm -f "$deb"
+  done
+else
+  log "cached Debian binaries present in $DEBS"
+fi
+
+# 4. The manifest, rewritten every run from the markers so it always matches the folders.
+manifest="$DEBS/manifest.json.tmp"
+{
+  printf '{\n  "packages": [\n'
+  first=1
+  for entry in "${DOWNLOADS[@]}"; do
+    IFS='|' read -r key spec suite <<<"$entry"
+    IFS=$'\t' read -r pkg version <"$DEBS/$key.deb-version"
+    arch="${spec#*:}"
+    case "$spec" in @linux-*) arch="${spec#@linux-}" ;; esac
+    [ "$first" -eq 1 ] || printf ',\n'
+    first=0
+    printf '    { "key": "%s", "package": "%s", "arch": "%s", "suite": "%s", "version": "%s", "path": "%s" }' \
+      "$key" "$pkg" "$arch" "$suite" "$version" "$key"
+  done
+  printf '\n  ]\n}\n'
+} >"$manifest"
+mv "$manifest" "$DEBS/manifest.json"
+log "manifest: $DEBS/manifest.json"
