@@ -1,0 +1,406 @@
+// The flattened device tree (DTB) codec. `readDtb` applies libfdt's header and structure checks
+// to hostile bytes (through BlobReader only) and caps depth, counts and size; `writeDtb` lays a
+// tree out exactly as `dtc -O dtb` does, so our blobs and dtc's compare byte for byte.
+import { DtbError, TreeError } from './errors.js';
+import { BlobReader } from './reader.js';
+import { type MemReserve, Node, type Property, Tree } from './tree.js';
+
+export const FDT_MAGIC = 0xd00dfeed;
+export const FDT_BEGIN_NODE = 0x1;
+export const FDT_END_NODE = 0x2;
+export const FDT_PROP = 0x3;
+export const FDT_NOP = 0x4;
+export const FDT_END = 0x9;
+
+/** Header sizes by layout version: v16 ends after size_dt_strings, v17 adds size_dt_struct. */
+const HEADER_V16 = 36;
+const HEADER_V17 = 40;
+const RESERVE_ENTRY = 16;
+
+export interface DtbLimits {
+  /** Deepest node nesting accepted (the root is depth 1). */
+  maxDepth: number;
+  maxNodes: number;
+  maxProps: number;
+  maxReserves: number;
+  /** Largest totalsize accepted, in bytes. */
+  maxSize: number;
+}
+
+export const defaultDtbLimits: Readonly<DtbLimits> = Object.freeze({
+  maxDepth: 64,
+  maxNodes: 1_000_000,
+  maxProps: 1_000_000,
+  maxReserves: 65_536,
+  maxSize: 64 * 1024 * 1024,
+});
+
+/** The header fields, as read (for tools that show them, e.g. a dump). */
+export interface DtbHeader {
+  magic: number;
+  totalsize: number;
+  offDtStruct: number;
+  offDtStrings: number;
+  offMemRsvmap: number;
+  version: number;
+  lastCompVersion: number;
+  bootCpuidPhys: number;
+  sizeDtStrings: number;
+  /** Absent in version 16 blobs. */
+  sizeDtStruct: number | undefined;
+}
+
+/**
+ * Checks the header like libfdt's fdt_check_header: magic, versions, every block inside
+ * [header, totalsize] with overflow-safe sums, the reserve map 8-aligned and the structure block
+ * 4-aligned. Versions newer than 17 are accepted when they declare compatibility with 17.
+ */
+export function readDtbHeader(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): DtbHeader {
+  const lim = { ...defaultDtbLimits, ...limits };
+  const r = new BlobReader(bytes);
+  const magic = r.u32(0);
+  if (magic !== FDT_MAGIC) throw new DtbError('BADMAGIC', 0, `magic 0x${hex(magic)} is not 0xd00dfeed`);
+  if (bytes.length < HEADER_V16)
+    throw new DtbError('TRUNCATED', bytes.length, 'blob shorter than its header');
+  const version = r.u32(20);
+  const lastCompVersion = r.u32(24);
+  if (version < 16) throw new DtbError('BADVERSION', 20, `version ${version} is older than 16`);
+  if (lastCompVersion > 17)
+    throw new DtbError('BADVERSION', 24, `last_comp_version ${lastCompVersion} is newer than 17`);
+  if (version < lastCompVersion)
+    throw new DtbError('BADVERSION', 20, `version ${version} is below last_comp_version ${lastCompVersion}`);
+  const hdrSize = version >= 17 ? HEADER_V17 : HEADER_V16;
+  const totalsize = r.u32(4);
+  if (totalsize < hdrSize)
+    throw new DtbError('TRUNCATED', 4, `totalsize ${totalsize} is smaller than the header`);
+  if (totalsize > 0x7fffffff) throw new DtbError('TRUNCATED', 4, `totalsize ${totalsize} is past INT_MAX`);
+  if (totalsize > lim.maxSize)
+    throw new DtbError('LIMIT', 4, `totalsize ${totalsize} exceeds the ${lim.maxSize}-byte cap`);
+  if (totalsize > bytes.length)
+    throw new DtbError('TRUNCATED', 4, `totalsize ${totalsize} but only ${bytes.length} bytes given`);
+  const h: DtbHeader = {
+    magic,
+    totalsize,
+    offDtStruct: r.u32(8),
+    offDtStrings: r.u32(12),
+    offMemRsvmap: r.u32(16),
+    version,
+    lastCompVersion,
+    bootCpuidPhys: r.u32(28),
+    sizeDtStrings: r.u32(32),
+    sizeDtStruct: version >= 17 ? r.u32(36) : undefined,
+  };
+  if (h.offMemRsvmap % 8 !== 0) throw new DtbError('BADLAYOUT', 16, 'reserve map is not 8-byte aligned');
+  if (h.offDtStruct % 4 !== 0) throw new DtbError('BADLAYOUT', 8, 'structure block is not 4-byte aligned');
+  checkBlock(hdrSize, totalsize, h.offMemRsvmap, 0, 16, 'reserve map');
+  checkBlock(hdrSize, totalsize, h.offDtStruct, h.sizeDtStruct ?? 0, 8, 'structure block');
+  checkBlock(hdrSize, totalsize, h.offDtStrings, h.sizeDtStrings, 12, 'strings block');
+  return h;
+}
+
+function checkBlock(
+  hdr: number,
+  total: number,
+  base: number,
+  size: number,
+  field: number,
+  what: string,
+): void {
+  // Both values are u32, so base + size is exact in a double; this is libfdt's overflow check.
+  if (base < hdr || base > total || base + size > total)
+    throw new DtbError('BADLAYOUT', field, `${what} [${base}, +${size}) lies outside [${hdr}, ${total}]`);
+}
+
+/** Reads a DTB (versions 16 and 17) into a tree. Throws DtbError, and nothing else, on bad input. */
+export function readDtb(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): Tree {
+  const lim = { ...defaultDtbLimits, ...limits };
+  const h = readDtbHeader(bytes, lim);
+  const blob = new BlobReader(bytes).window(h.totalsize);
+  const tree = new Tree();
+  tree.bootCpuid = h.bootCpuidPhys;
+
+  // Reserve map: (address, size) pairs up to the first entry of size 0, as libfdt and dtc stop.
+  let off = h.offMemRsvmap;
+  for (;;) {
+    const address = blob.u64(off);
+    const size = blob.u64(off + 8);
+    off += RESERVE_ENTRY;
+    if (size === 0n) break;
+    if (tree.memreserves.length >= lim.maxReserves)
+      throw new DtbError('LIMIT', off - RESERVE_ENTRY, `more than ${lim.maxReserves} reserve entries`);
+    tree.memreserves.push({ address, size, labels: [] });
+  }
+  const rsvEnd = off;
+
+  const structEnd = h.sizeDtStruct === undefined ? h.totalsize : h.offDtStruct + h.sizeDtStruct;
+  const used = walkStruct(
+    blob.window(structEnd),
+    blob.window(h.offDtStrings + h.sizeDtStrings),
+    h,
+    tree,
+    lim,
+  );
+
+  // libfdt keeps the blocks apart; a blob whose blocks overlap is refused rather than guessed at.
+  const blocks: [string, number, number][] = [
+    ['reserve map', h.offMemRsvmap, rsvEnd],
+    ['structure block', h.offDtStruct, h.sizeDtStruct === undefined ? used : structEnd],
+    ['strings block', h.offDtStrings, h.offDtStrings + h.sizeDtStrings],
+  ];
+  for (let i = 0; i < blocks.length; i++) {
+    for (let j = i + 1; j < blocks.length; j++) {
+      const [an, a0, a1] = blocks[i]!;
+      const [bn, b0, b1] = blocks[j]!;
+      if (a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1)
+        throw new DtbError('BADLAYOUT', Math.max(a0, b0), `${an} overlaps the ${bn}`);
+    }
+  }
+  return tree;
+}
+
+/** Walks the structure block into `tree`; returns the offset just past FDT_END. */
+function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, lim: DtbLimits): number {
+  const strEnd = h.offDtStrings + h.sizeDtStrings;
+  const names = new Map<number, string>();
+  const stack: { node: Node; children: Set<string>; props: Set<string> }[] = [];
+  let sawRoot = false;
+  let nodes = 0;
+  let props = 0;
+  let p = h.offDtStruct;
+  for (;;) {
+    const at = p;
+    const tag = st.u32(p);
+    p += 4;
+    switch (tag) {
+      case FDT_BEGIN_NODE: {
+        const { text, length } = st.cstr(p);
+        p = align4(p + length + 1);
+        if (stack.length === 0) {
+          if (sawRoot) throw new DtbError('BADSTRUCTURE', at, 'a second root node');
+          if (text !== '') throw new DtbError('BADSTRUCTURE', at, 'the root node must have an empty name');
+          sawRoot = true;
+          tree.root.name = '';
+          stack.push({ node: tree.root, children: new Set(), props: new Set() });
+        } else {
+          if (stack.length >= lim.maxDepth)
+            throw new DtbError('LIMIT', at, `nodes nested deeper than ${lim.maxDepth}`);
+          if (text === '' || text.includes('/'))
+            throw new DtbError('BADSTRUCTURE', at, `node name "${text}" is empty or contains "/"`);
+          const top = stack[stack.length - 1]!;
+          if (top.children.has(text)) throw new DtbError('BADSTRUCTURE', at, `duplicate node name "${text}"`);
+          top.children.add(text);
+          const node = new Node(text);
+          node.parent = top.node;
+          top.node.children.push(node);
+          stack.push({ node, children: new Set(), props: new Set() });
+        }
+        if (++nodes > lim.maxNodes) throw new DtbError('LIMIT', at, `more than ${lim.maxNodes} nodes`);
+        break;
+      }
+      case FDT_END_NODE:
+        if (stack.length === 0) throw new DtbError('BADSTRUCTURE', at, 'FDT_END_NODE outside any node');
+        stack.pop();
+        break;
+      case FDT_PROP: {
+        const len = st.u32(p);
+        const nameoff = st.u32(p + 4);
+        if (stack.length === 0) throw new DtbError('BADSTRUCTURE', at, 'property outside any node');
+        const value = st.bytes(p + 8, len);
+        p = align4(p + 8 + len);
+        let name = names.get(nameoff);
+        if (name === undefined) {
+          if (nameoff >= h.sizeDtStrings)
+            throw new DtbError('BADOFFSET', at + 8, `name offset ${nameoff} outside the strings block`);
+          name = strs.cstr(h.offDtStrings + nameoff, strEnd).text;
+          names.set(nameoff, name);
+        }
+        const top = stack[stack.length - 1]!;
+        if (top.props.has(name)) throw new DtbError('BADSTRUCTURE', at, `duplicate property "${name}"`);
+        top.props.add(name);
+        top.node.props.push({ name, value, labels: [] } satisfies Property);
+        if (++props > lim.maxProps) throw new DtbError('LIMIT', at, `more than ${lim.maxProps} properties`);
+        break;
+      }
+      case FDT_NOP:
+        break;
+      case FDT_END:
+        if (stack.length !== 0 || !sawRoot)
+          throw new DtbError('BADSTRUCTURE', at, 'FDT_END before the root node is closed');
+        return p;
+      default:
+        throw new DtbError('BADSTRUCTURE', at, `unknown tag 0x${hex(tag)}`);
+    }
+  }
+}
+
+function align4(n: number): number {
+  return n + ((4 - (n % 4)) % 4);
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+export interface WriteDtbOptions {
+  /** Layout version; 17 (dtc's default) unless asked for 16. */
+  version?: 16 | 17;
+}
+
+/**
+ * Flattens a tree exactly as `dtc -I dts -O dtb` does: header, 8-aligned reserve map after it
+ * with a (0, 0) terminator, the structure block (properties before children, each value padded
+ * to 4), then the strings block in first-use order with dtc's sharing of whole and tail strings,
+ * and no padding after it. Labels, hints and positions do not reach the blob.
+ */
+export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
+  const version = opts.version ?? 17;
+  if (version !== 16 && version !== 17) throw new TreeError(`cannot write DTB version ${String(version)}`);
+  if (!Number.isInteger(tree.bootCpuid) || tree.bootCpuid < 0 || tree.bootCpuid > 0xffffffff)
+    throw new TreeError(`boot cpuid ${tree.bootCpuid} is not a u32`);
+  for (const m of tree.memreserves) checkReserve(m);
+
+  // Pass 1: sizes and the strings block, in the order dtc meets the names.
+  const strings = new StringTable();
+  const nodeNames = new Map<Node, Uint8Array>();
+  const nameOffs = new Map<Property, number>();
+  let structSize = 4; // FDT_END
+  for (const node of tree.root.walk()) {
+    const name = encodeName(node.name, 'node');
+    nodeNames.set(node, name);
+    structSize += 4 + align4(name.length + 1) + 4; // BEGIN_NODE, name, END_NODE
+    for (const p of node.props) {
+      nameOffs.set(p, strings.insert(encodeName(p.name, 'property')));
+      structSize += 12 + align4(p.value.length);
+    }
+  }
+
+  const rsvOff = align8(version === 17 ? HEADER_V17 : HEADER_V16);
+  const structOff = rsvOff + (tree.memreserves.length + 1) * RESERVE_ENTRY;
+  const stringsOff = structOff + structSize;
+  const total = stringsOff + strings.length;
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+
+  dv.setUint32(0, FDT_MAGIC);
+  dv.setUint32(4, total);
+  dv.setUint32(8, structOff);
+  dv.setUint32(12, stringsOff);
+  dv.setUint32(16, rsvOff);
+  dv.setUint32(20, version);
+  dv.setUint32(24, 16);
+  dv.setUint32(28, tree.bootCpuid);
+  dv.setUint32(32, strings.length);
+  if (version === 17) dv.setUint32(36, structSize);
+
+  let o = rsvOff;
+  for (const m of tree.memreserves) {
+    dv.setBigUint64(o, m.address);
+    dv.setBigUint64(o + 8, m.size);
+    o += RESERVE_ENTRY;
+  }
+
+  // Pass 2: the structure block, depth first; an explicit stack keeps deep trees off the JS stack.
+  o = structOff;
+  const stack: { node: Node; next: number }[] = [];
+  const open = (node: Node) => {
+    dv.setUint32(o, FDT_BEGIN_NODE);
+    const name = nodeNames.get(node)!;
+    out.set(name, o + 4);
+    o += 4 + align4(name.length + 1);
+    for (const p of node.props) {
+      dv.setUint32(o, FDT_PROP);
+      dv.setUint32(o + 4, p.value.length);
+      dv.setUint32(o + 8, nameOffs.get(p)!);
+      out.set(p.value, o + 12);
+      o += 12 + align4(p.value.length);
+    }
+    stack.push({ node, next: 0 });
+  };
+  open(tree.root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const child = top.node.children[top.next++];
+    if (child) {
+      open(child);
+    } else {
+      dv.setUint32(o, FDT_END_NODE);
+      o += 4;
+      stack.pop();
+    }
+  }
+  dv.setUint32(o, FDT_END);
+  o += 4;
+  if (o !== stringsOff) throw new Error(`internal: structure block ended at ${o}, expected ${stringsOff}`);
+  strings.writeTo(out, stringsOff);
+  return out;
+}
+
+function checkReserve(m: MemReserve): void {
+  const u64 = (v: bigint) => typeof v === 'bigint' && v >= 0n && v <= 0xffffffffffffffffn;
+  if (!u64(m.address) || !u64(m.size))
+    throw new TreeError(`/memreserve/ ${String(m.address)} ${String(m.size)} is not a pair of u64`);
+}
+
+const encoder = new TextEncoder();
+
+function encodeName(name: string, what: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0) throw new TreeError(`${what} name "${name.replace('\0', '\\0')}" contains NUL`);
+    if (c >= 0x80) ascii = false;
+  }
+  if (ascii) {
+    const b = new Uint8Array(name.length);
+    for (let i = 0; i < name.length; i++) b[i] = name.charCodeAt(i);
+    return b;
+  }
+  return encoder.encode(name);
+}
+
+/** Strings up to this many bytes have every tail indexed; longer ones are scanned. */
+const TAIL_INDEX_CAP = 64;
+
+/**
+ * dtc's string table: a name reuses the first place in the table where it already occurs as a
+ * whole NUL-terminated string or as the tail of one ("reg" inside "interrupt-reg"), else it is
+ * appended. Keys are the names' bytes as one char per byte, so matching is byte-exact.
+ */
+class StringTable {
+  private readonly tails = new Map<string, number>();
+  private readonly long: { key: string; off: number }[] = [];
+  private readonly parts: Uint8Array[] = [];
+  length = 0;
+
+  insert(bytes: Uint8Array): number {
+    let key = '';
+    for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]!);
+    if (key.length <= TAIL_INDEX_CAP) {
+      const hit = this.tails.get(key);
+      if (hit !== undefined) return hit;
+    } else {
+      // Only a string at least this long can contain it; the first such one has the lowest offset.
+      for (const l of this.long) if (l.key.endsWith(key)) return l.off + l.key.length - key.length;
+    }
+    const off = this.length;
+    for (let k = Math.max(0, key.length - TAIL_INDEX_CAP); k <= key.length; k++) {
+      const tail = key.slice(k);
+      if (!this.tails.has(tail)) this.tails.set(tail, off + k);
+    }
+    if (key.length > TAIL_INDEX_CAP) this.long.push({ key, off });
+    this.parts.push(bytes);
+    this.length += bytes.length + 1;
+    return off;
+  }
+
+  writeTo(out: Uint8Array, at: number): void {
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length + 1;
+    }
+  }
+}
+
+function align8(n: number): number {
+  return n + ((8 - (n % 8)) % 8);
+}
