@@ -1,0 +1,176 @@
+// The DTS printer: the text `dtc -O dts` (1.6.1) writes for the same tree, byte for byte. Values
+// read from a DTB carry no hint, so their form is guessed with dtc's rule (string, cells, else
+// bytes); values built from DTS source keep the form they were written in.
+import type { MemReserve, Node, Property, Tree, ValueHint } from './tree.js';
+
+/** Prints a tree as DTS source, as `dtc -I dtb -O dts` would for its blob. */
+export function printDts(tree: Tree): string {
+  const out: string[] = ['/dts-v1/;\n\n'];
+  for (const m of tree.memreserves) out.push(printReserve(m));
+  printNode(tree.root, 0, out);
+  return out.join('');
+}
+
+function printReserve(m: MemReserve): string {
+  const labels = m.labels.map((l) => `${l}: `).join('');
+  return `${labels}/memreserve/\t0x${hex(m.address, 16)} 0x${hex(m.size, 16)};\n`;
+}
+
+/** Iterative so that a deep tree cannot exhaust the JS stack. */
+function printNode(root: Node, level: number, out: string[]): void {
+  const stack: { node: Node; level: number; next: number }[] = [];
+  const open = (node: Node, lvl: number) => {
+    const indent = '\t'.repeat(lvl);
+    const labels = node.labels.map((l) => `${l}: `).join('');
+    out.push(`${indent}${labels}${node.name === '' ? '/' : node.name} {\n`);
+    const inner = `${indent}\t`;
+    for (const p of node.props) {
+      out.push(inner, p.labels.map((l) => `${l}: `).join(''), p.name, printValue(p), '\n');
+    }
+    stack.push({ node, level: lvl, next: 0 });
+  };
+  open(root, level);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const child = top.node.children[top.next++];
+    if (child) {
+      out.push('\n');
+      open(child, top.level + 1);
+    } else {
+      out.push(`${'\t'.repeat(top.level)}};\n`);
+      stack.pop();
+    }
+  }
+}
+
+/** The value part of a property line: ";" when empty, else " = ...;". */
+export function printValue(p: Property): string {
+  const v = p.value;
+  if (v.length === 0) return ';';
+  const form = fitHint(p.hint, v) ?? guessForm(v);
+  switch (form.kind) {
+    case 'strings':
+      return ` = ${splitStrings(v)
+        .map((s) => quote(s))
+        .join(', ')};`;
+    case 'string':
+      return ` = ${quote(v)};`;
+    case 'cells':
+      return ` = ${form.bits === 32 ? '' : `/bits/ ${form.bits} `}<${cells(v, form.bits / 8)}>;`;
+    case 'bytes':
+      return ` = [${bytes(v)}];`;
+  }
+}
+
+type Form =
+  | { kind: 'string' }
+  | { kind: 'strings' }
+  | { kind: 'cells'; bits: 16 | 32 | 64 }
+  | { kind: 'bytes' };
+
+/** The source form, when the hint still fits the bytes (a later edit may have changed them). */
+function fitHint(hint: ValueHint | undefined, v: Uint8Array): Form | undefined {
+  if (!hint) return undefined;
+  switch (hint.kind) {
+    case 'string':
+      return v[v.length - 1] === 0 ? { kind: 'string' } : undefined;
+    case 'strings':
+      return v[v.length - 1] === 0 ? { kind: 'strings' } : undefined;
+    case 'cells':
+      if (hint.bits === 8) return { kind: 'bytes' };
+      return v.length % (hint.bits / 8) === 0 ? { kind: 'cells', bits: hint.bits } : undefined;
+    case 'bytes':
+      return { kind: 'bytes' };
+  }
+}
+
+/**
+ * dtc's guess for a value without type information: text when it ends in NUL, holds only
+ * printable ASCII, the escapable controls \a..\r and NULs, and has no more NULs than other
+ * bytes; else 32-bit cells when the length allows; else bytes.
+ */
+export function guessForm(v: Uint8Array): Form {
+  let notString = 0;
+  let nul = 0;
+  for (const c of v) {
+    if (c === 0) nul++;
+    else if (!(isPrint(c) || (c >= 7 && c <= 13))) notString++;
+  }
+  if (v[v.length - 1] === 0 && notString === 0 && nul <= v.length - nul) return { kind: 'string' };
+  if (v.length % 4 === 0) return { kind: 'cells', bits: 32 };
+  return { kind: 'bytes' };
+}
+
+const ESCAPES: Record<number, string> = {
+  7: '\\a',
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  11: '\\v',
+  12: '\\f',
+  13: '\\r',
+  92: '\\\\',
+  34: '\\"',
+  0: '\\0',
+};
+
+/**
+ * One quoted string of everything but the final NUL; inner NULs print as \0 (dtc 1.6.1 does not
+ * split a guessed value into a list). Bytes outside printable ASCII print as \xNN: dtc 1.6.1
+ * sign-extends those above 0x7f (\xffffffc3), which it cannot read back, so there we differ on
+ * purpose. A guessed value never holds such bytes, so DTB-derived text is unaffected.
+ */
+function quote(v: Uint8Array): string {
+  let s = '"';
+  for (let i = 0; i < v.length - 1; i++) {
+    const c = v[i]!;
+    const e = ESCAPES[c];
+    if (e !== undefined) s += e;
+    else if (isPrint(c)) s += String.fromCharCode(c);
+    else s += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `${s}"`;
+}
+
+/** The NUL-terminated pieces of a value that ends in NUL, each with its terminator. */
+function splitStrings(v: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === 0) {
+      out.push(v.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+function cells(v: Uint8Array, width: number): string {
+  const parts: string[] = [];
+  for (let o = 0; o < v.length; o += width) {
+    if (width === 8) {
+      let n = 0n;
+      for (let j = 0; j < 8; j++) n = (n << 8n) | BigInt(v[o + j]!);
+      parts.push(`0x${hex(n, 2)}`);
+    } else {
+      let n = 0;
+      for (let j = 0; j < width; j++) n = n * 256 + v[o + j]!;
+      parts.push(`0x${hex(n, 2)}`);
+    }
+  }
+  return parts.join(' ');
+}
+
+function bytes(v: Uint8Array): string {
+  const parts: string[] = [];
+  for (const b of v) parts.push(b.toString(16).padStart(2, '0'));
+  return parts.join(' ');
+}
+
+function isPrint(c: number): boolean {
+  return c >= 0x20 && c <= 0x7e;
+}
+
+function hex(n: bigint | number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
