@@ -4,3 +4,4 @@ export * from './devicetree/tree.js';
 export * from './images/errors.js';
 export * from './images/crc32.js';
 export * from './images/uimage.js';
+export * from './schema/index.js';

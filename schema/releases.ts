@@ -1,0 +1,143 @@
+// Per-release Xen facts as one table (dtc's version_table idea): code looks a release up here and
+// never compares version strings inline. Sources: reference/createdomain-abi.md §1–§3 and
+// reference/xen-dt-bindings.md (rule 30, §1.1 `xen,enhanced`, §3.5).
+
+export const XEN_RELEASES = ['4.17', '4.18', '4.19', '4.20', '4.21', '4.22'] as const;
+export type XenRelease = (typeof XEN_RELEASES)[number];
+
+export const ARCHES = ['arm64', 'arm32', 'x86_64'] as const;
+export type Arch = (typeof ARCHES)[number];
+
+export interface ReleaseFacts {
+  release: XenRelease;
+  /** Date of the RELEASE-X.Y.0 tag commit. */
+  date: string;
+  /** `XEN_DOMCTL_INTERFACE_VERSION`; the hypervisor demands strict equality. */
+  domctlInterfaceVersion: number;
+  /** createdomain struct family: L1 (no altp2m field), L2 (altp2m field after grant_opts). */
+  createdomainLayout: 'L1' | 'L2';
+  /** How altp2m is carried: absent, `uint32_t altp2m_opts`, or `struct { u16 opts; u16 nr; }`. */
+  altp2mField: 'none' | 'u32' | 'u16-pair';
+  /** Highest defined `XEN_DOMCTL_CDF_*` bit value (`XEN_DOMCTL_CDF_MAX`). */
+  cdfMax: number;
+  /** Size in bytes of `xen_arch_domainconfig` on arm64 (x86 is 8 on every release). */
+  armArchConfigSize: number;
+  /** Whether `DOMID_ANY` (0x7FF5) exists and 0 means "domid 0" rather than "auto". */
+  domidAny: boolean;
+  /** Who must exist when a boot-time domain asks for xenstore (rule 30). */
+  xenstoreProvider: 'dom0' | 'xenstore-domain';
+  /** Whether STATIC_EVTCHN is its own Kconfig option (else static event channels are always built). */
+  staticEvtchnKconfig: boolean;
+  /** Whether DOM0LESS_BOOT is a Kconfig option (else dom0less is always built on Arm). */
+  dom0lessKconfig: boolean;
+  /** Whether nr_spis above 988 can select eSPIs with CONFIG_GICV3_ESPI. */
+  espi: boolean;
+}
+
+const table: Record<XenRelease, ReleaseFacts> = {
+  '4.17': {
+    release: '4.17',
+    date: '2022-12-08',
+    domctlInterfaceVersion: 0x15,
+    createdomainLayout: 'L1',
+    altp2mField: 'none',
+    cdfMax: 0x80,
+    armArchConfigSize: 12,
+    domidAny: false,
+    xenstoreProvider: 'dom0',
+    staticEvtchnKconfig: false,
+    dom0lessKconfig: false,
+    espi: false,
+  },
+  '4.18': {
+    release: '4.18',
+    date: '2023-11-16',
+    domctlInterfaceVersion: 0x16,
+    createdomainLayout: 'L1',
+    altp2mField: 'none',
+    cdfMax: 0x80,
+    armArchConfigSize: 12,
+    domidAny: false,
+    xenstoreProvider: 'dom0',
+    staticEvtchnKconfig: false,
+    dom0lessKconfig: false,
+    espi: false,
+  },
+  '4.19': {
+    release: '4.19',
+    date: '2024-07-29',
+    domctlInterfaceVersion: 0x17,
+    createdomainLayout: 'L2',
+    altp2mField: 'u32',
+    cdfMax: 0x80,
+    armArchConfigSize: 12,
+    domidAny: false,
+    xenstoreProvider: 'dom0',
+    staticEvtchnKconfig: true,
+    dom0lessKconfig: true,
+    espi: false,
+  },
+  '4.20': {
+    release: '4.20',
+    date: '2025-03-04',
+    domctlInterfaceVersion: 0x17,
+    createdomainLayout: 'L2',
+    altp2mField: 'u32',
+    cdfMax: 0x80,
+    armArchConfigSize: 12,
+    domidAny: false,
+    xenstoreProvider: 'dom0',
+    staticEvtchnKconfig: true,
+    dom0lessKconfig: true,
+    espi: false,
+  },
+  '4.21': {
+    release: '4.21',
+    date: '2025-11-18',
+    domctlInterfaceVersion: 0x17,
+    createdomainLayout: 'L2',
+    altp2mField: 'u16-pair',
+    cdfMax: 0x100,
+    armArchConfigSize: 16,
+    domidAny: false,
+    xenstoreProvider: 'xenstore-domain',
+    staticEvtchnKconfig: true,
+    dom0lessKconfig: true,
+    espi: true,
+  },
+  '4.22': {
+    release: '4.22',
+    date: '2026-07-29',
+    domctlInterfaceVersion: 0x18,
+    createdomainLayout: 'L2',
+    altp2mField: 'u16-pair',
+    cdfMax: 0x100,
+    armArchConfigSize: 16,
+    domidAny: true,
+    xenstoreProvider: 'xenstore-domain',
+    staticEvtchnKconfig: true,
+    dom0lessKconfig: true,
+    espi: true,
+  },
+};
+
+/** Every supported release, oldest first. */
+export const releases: readonly ReleaseFacts[] = XEN_RELEASES.map((r) => table[r]);
+
+export function releaseFacts(release: XenRelease): ReleaseFacts {
+  return table[release];
+}
+
+/** Position of a release in XEN_RELEASES; the only way code orders releases. */
+export function releaseIndex(release: XenRelease): number {
+  return XEN_RELEASES.indexOf(release);
+}
+
+/** True when `release` is `since` or newer. */
+export function releaseAtLeast(release: XenRelease, since: XenRelease): boolean {
+  return releaseIndex(release) >= releaseIndex(since);
+}
+
+export function isXenRelease(s: string): s is XenRelease {
+  return (XEN_RELEASES as readonly string[]).includes(s);
+}
