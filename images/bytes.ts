@@ -96,24 +96,30 @@ export class ByteWriter {
     return at;
   }
 
+  // Each write reserves first: reserve may replace buf and dv, so they are read after it.
   u8(v: number): this {
-    this.dv.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.dv.setUint8(at, v);
     return this;
   }
   u32be(v: number): this {
-    this.dv.setUint32(this.reserve(4), v, false);
+    const at = this.reserve(4);
+    this.dv.setUint32(at, v, false);
     return this;
   }
   u32le(v: number): this {
-    this.dv.setUint32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.dv.setUint32(at, v, true);
     return this;
   }
   u64le(v: bigint): this {
-    this.dv.setBigUint64(this.reserve(8), v, true);
+    const at = this.reserve(8);
+    this.dv.setBigUint64(at, v, true);
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.reserve(b.length));
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
     return this;
   }
   zeros(n: number): this {

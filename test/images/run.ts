@@ -29,16 +29,29 @@ export function run(
 /** A scratch folder for one check, removed after `fn` finishes. */
 export function withDir<T>(fn: (dir: string, io: DirIO) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'dombuild-images-'));
-  const io: DirIO = {
-    write: (name, data) => writeFileSync(join(dir, name), data),
-    read: (name) => new Uint8Array(readFileSync(join(dir, name))),
-    path: (name) => join(dir, name),
-  };
+  const io = dirIO(dir);
   try {
     return fn(dir, io);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export async function withDirAsync<T>(fn: (dir: string, io: DirIO) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'dombuild-images-'));
+  try {
+    return await fn(dir, dirIO(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function dirIO(dir: string): DirIO {
+  return {
+    write: (name, data) => writeFileSync(join(dir, name), data),
+    read: (name) => new Uint8Array(readFileSync(join(dir, name))),
+    path: (name) => join(dir, name),
+  };
 }
 
 export interface DirIO {
