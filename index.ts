@@ -4,4 +4,6 @@ export * from './devicetree/tree.js';
 export * from './images/errors.js';
 export * from './images/crc32.js';
 export * from './images/uimage.js';
+export * from './images/kernel-header.js';
+export * from './images/probe.js';
 export * from './schema/index.js';
