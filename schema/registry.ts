@@ -541,7 +541,7 @@ export const features = [
     kconfig: [{ option: 'LLC_COLORING' }],
     dt: { prop: 'llc-colors', kind: 'range-string' },
     xl: { key: 'llc_colors', kind: 'list' },
-    param: { name: 'llc-colors', kind: 'list' },
+    param: { name: 'llc-colors', kind: 'string' },
     guestVisible: false,
     imagebuilder: 'DOMU_COLORS',
     ref: 'xen-dt-bindings.md §1.1 llc-colors',
