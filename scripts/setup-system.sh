@@ -20,9 +20,10 @@ CACHE_ROOT="${DOMBUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dombuild}"
 DEBS="$CACHE_ROOT/debs"
 
 # Installed normally: the judges (dtc, mkimage, QEMU, U-Boot) and what other tests compile against
-# (the cross compiler for the createdomain probe, bookworm's libxen-dev for libxlutil).
+# (the cross compiler for the createdomain probe, bookworm's libxen-dev for libxlutil) and
+# xmllint, which judges the JUnit XML `dombuild run --junit` writes.
 PACKAGES=(qemu-system-arm qemu-system-x86 qemu-system-misc u-boot-qemu u-boot-tools
-  device-tree-compiler cpio gzip gcc-aarch64-linux-gnu libxen-dev)
+  device-tree-compiler cpio gzip gcc-aarch64-linux-gnu libxen-dev libxml2-utils)
 
 # Downloaded only, never installed: key|package-spec|suite. The key names the cache folder.
 # "@linux-arm64" / "@linux-amd64" are resolved to the current kernel ABI package below.
