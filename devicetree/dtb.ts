@@ -133,6 +133,9 @@ export function readDtb(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): Tre
   const rsvEnd = off;
 
   const structEnd = h.sizeDtStruct === undefined ? h.totalsize : h.offDtStruct + h.sizeDtStruct;
+  // Version 17 gives every extent up front, so overlaps are refused before any name is read;
+  // version 16 learns where the structure block ends by walking it.
+  if (h.sizeDtStruct !== undefined) checkDisjoint(h, rsvEnd, structEnd);
   const used = walkStruct(
     blob.window(structEnd),
     blob.window(h.offDtStrings + h.sizeDtStrings),
@@ -140,11 +143,15 @@ export function readDtb(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): Tre
     tree,
     lim,
   );
+  if (h.sizeDtStruct === undefined) checkDisjoint(h, rsvEnd, used);
+  return tree;
+}
 
-  // libfdt keeps the blocks apart; a blob whose blocks overlap is refused rather than guessed at.
+/** libfdt keeps the blocks apart; a blob whose blocks overlap is refused rather than guessed at. */
+function checkDisjoint(h: DtbHeader, rsvEnd: number, structEnd: number): void {
   const blocks: [string, number, number][] = [
     ['reserve map', h.offMemRsvmap, rsvEnd],
-    ['structure block', h.offDtStruct, h.sizeDtStruct === undefined ? used : structEnd],
+    ['structure block', h.offDtStruct, structEnd],
     ['strings block', h.offDtStrings, h.offDtStrings + h.sizeDtStrings],
   ];
   for (let i = 0; i < blocks.length; i++) {
@@ -152,10 +159,9 @@ export function readDtb(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): Tre
       const [an, a0, a1] = blocks[i]!;
       const [bn, b0, b1] = blocks[j]!;
       if (a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1)
-        throw new DtbError('BADLAYOUT', Math.max(a0, b0), `${an} overlaps the ${bn}`);
+        throw new DtbError('BADLAYOUT', Math.max(a0, b0), `the ${an} overlaps the ${bn}`);
     }
   }
-  return tree;
 }
 
 /** Walks the structure block into `tree`; returns the offset just past FDT_END. */

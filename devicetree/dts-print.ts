@@ -25,7 +25,7 @@ function printNode(root: Node, level: number, out: string[]): void {
     out.push(`${indent}${labels}${node.name === '' ? '/' : node.name} {\n`);
     const inner = `${indent}\t`;
     for (const p of node.props) {
-      out.push(inner, p.labels.map((l) => `${l}: `).join(''), p.name, printValue(p), '\n');
+      out.push(inner, p.labels.map((l) => `${l}: `).join(''), p.name, printDtsValue(p), '\n');
     }
     stack.push({ node, level: lvl, next: 0 });
   };
@@ -44,10 +44,10 @@ function printNode(root: Node, level: number, out: string[]): void {
 }
 
 /** The value part of a property line: ";" when empty, else " = ...;". */
-export function printValue(p: Property): string {
+export function printDtsValue(p: Property): string {
   const v = p.value;
   if (v.length === 0) return ';';
-  const form = fitHint(p.hint, v) ?? guessForm(v);
+  const form = fitHint(p.hint, v) ?? guessValueForm(v);
   switch (form.kind) {
     case 'strings':
       return ` = ${splitStrings(v)
@@ -62,14 +62,14 @@ export function printValue(p: Property): string {
   }
 }
 
-type Form =
+export type DtsValueForm =
   | { kind: 'string' }
   | { kind: 'strings' }
   | { kind: 'cells'; bits: 16 | 32 | 64 }
   | { kind: 'bytes' };
 
 /** The source form, when the hint still fits the bytes (a later edit may have changed them). */
-function fitHint(hint: ValueHint | undefined, v: Uint8Array): Form | undefined {
+function fitHint(hint: ValueHint | undefined, v: Uint8Array): DtsValueForm | undefined {
   if (!hint) return undefined;
   switch (hint.kind) {
     case 'string':
@@ -89,7 +89,7 @@ function fitHint(hint: ValueHint | undefined, v: Uint8Array): Form | undefined {
  * printable ASCII, the escapable controls \a..\r and NULs, and has no more NULs than other
  * bytes; else 32-bit cells when the length allows; else bytes.
  */
-export function guessForm(v: Uint8Array): Form {
+export function guessValueForm(v: Uint8Array): DtsValueForm {
   let notString = 0;
   let nul = 0;
   for (const c of v) {
@@ -116,16 +116,19 @@ const ESCAPES: Record<number, string> = {
 
 /**
  * One quoted string of everything but the final NUL; inner NULs print as \0 (dtc 1.6.1 does not
- * split a guessed value into a list). Bytes outside printable ASCII print as \xNN: dtc 1.6.1
- * sign-extends those above 0x7f (\xffffffc3), which it cannot read back, so there we differ on
- * purpose. A guessed value never holds such bytes, so DTB-derived text is unaffected.
+ * split a guessed value into a list). Two places differ from dtc 1.6.1 on purpose, both where its
+ * text does not compile back to the same bytes: a NUL followed by an octal digit, which dtc
+ * prints as "\0" + digit and then reads as one longer octal escape (we print "\x00"), and bytes
+ * above 0x7f in a hinted string, which dtc sign-extends (\xffffffc3). A guessed value never holds
+ * high bytes, so only the first can touch DTB-derived text.
  */
 function quote(v: Uint8Array): string {
   let s = '"';
   for (let i = 0; i < v.length - 1; i++) {
     const c = v[i]!;
     const e = ESCAPES[c];
-    if (e !== undefined) s += e;
+    if (c === 0 && isOctalDigit(v[i + 1]!) && i + 1 < v.length - 1) s += '\\x00';
+    else if (e !== undefined) s += e;
     else if (isPrint(c)) s += String.fromCharCode(c);
     else s += `\\x${c.toString(16).padStart(2, '0')}`;
   }
@@ -165,6 +168,10 @@ function bytes(v: Uint8Array): string {
   const parts: string[] = [];
   for (const b of v) parts.push(b.toString(16).padStart(2, '0'));
   return parts.join(' ');
+}
+
+function isOctalDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x37;
 }
 
 function isPrint(c: number): boolean {
