@@ -150,10 +150,10 @@ export function locateAsset(cacheRoot: string, id: AssetId, manifest?: ManifestE
   return asset;
 }
 
-export type XenRelease = '4.17' | '4.20';
+export type CachedXenRelease = '4.17' | '4.20';
 
 /** The cached Xen for a release and architecture (only the ones setup-system.sh fetches). */
-export function xenAssetId(release: XenRelease, arch: 'arm64' | 'amd64'): AssetId {
+export function xenAssetId(release: CachedXenRelease, arch: 'arm64' | 'amd64'): AssetId {
   const id = `xen-${release}-${arch}`;
   if (!(id in ASSETS)) {
     throw new QemuError('MISSING_ASSET', `no cached Xen ${release} for ${arch}`, id, SETUP_HINT);
