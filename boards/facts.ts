@@ -1,0 +1,20 @@
+// Board → the facts schema's validation needs (schema/board.ts), so the schema never imports boards/.
+import type { BoardFacts } from '../schema/board.js';
+import type { Board } from './types.js';
+
+export function toBoardFacts(board: Board): BoardFacts {
+  const facts: BoardFacts = {
+    name: board.name,
+    arch: board.arch,
+    ramBanks: board.ram.map((r) => ({ base: r.start, size: r.size })),
+    reserved: board.reserved.map((r) => ({ base: r.start, size: r.size, what: r.name })),
+    // MPIDR affinity fits 40 bits, well inside a double.
+    cpuIds: board.cpus.map((c) => Number(c.id)),
+  };
+  if (board.gic) {
+    const version = board.gic.version === 2 ? 2 : 3; // GICv4 is a GICv3 to Xen's bindings
+    facts.gic = board.gic.maxSpis === undefined ? { version } : { version, maxSpis: board.gic.maxSpis };
+  }
+  if (board.console !== undefined) facts.uart = { path: board.console };
+  return facts;
+}
