@@ -30,14 +30,45 @@ export interface SourcePos {
   col: number;
 }
 
+export type DtsErrorCode =
+  | 'LEX' // a token dtc's lexer rejects (bad literal, escape, character literal)
+  | 'SYNTAX' // a token the grammar does not allow here
+  | 'INCLUDE' // an /include/ that cannot be read, or nests too deep
+  | 'VALUE' // a value out of range (cell width, /bits/, division by zero)
+  | 'REF' // a reference to a label or path that does not exist
+  | 'DUPLICATE' // duplicate node, property or label
+  | 'NAME' // a node or property name with characters dtc refuses
+  | 'PHANDLE' // an explicit phandle that is bad, duplicated or points elsewhere
+  | 'LIMIT'; // input past the configured size or depth cap
+
 /** A DTS syntax or semantic error with its location. */
 export class DtsError extends Error {
   override name = 'DtsError';
   constructor(
     readonly pos: SourcePos,
     readonly detail: string,
+    readonly code: DtsErrorCode = 'SYNTAX',
   ) {
     super(`${pos.file}:${pos.line}:${pos.col}: ${detail}`);
+  }
+}
+
+export type OverlayErrorCode =
+  | 'BADOVERLAY' // malformed fragment, fixup or local-fixup entry (libfdt FDT_ERR_BADOVERLAY)
+  | 'NOTFOUND' // a fixup label missing from the base's __symbols__, or its node has no phandle
+  | 'BADPHANDLE' // a fragment target phandle that is unresolved or names no node
+  | 'BADPATH' // a target-path or symbol path that names no node
+  | 'BADVALUE' // a __symbols__ entry that is not a path string
+  | 'NOPHANDLES'; // renumbering would overflow the phandle space
+
+/** Applying an overlay failed, for the reason libfdt's fdt_overlay_apply would give. */
+export class OverlayError extends Error {
+  override name = 'OverlayError';
+  constructor(
+    readonly code: OverlayErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
   }
 }
 

@@ -1,0 +1,496 @@
+// The DTS lexer. It follows the token rules of dtc 1.6.1's lexer (longest match wins, ties go to
+// the earlier rule, and the start condition changes with the tokens seen, never with the parser),
+// because which inputs dtc accepts and where it says they fail depends on exactly those rules.
+// Sources are handled as byte strings (one char per UTF-8 byte) so string values and columns match
+// dtc byte for byte.
+import { DtsError, type SourcePos } from './errors.js';
+
+export type TokenKind =
+  | 'V1'
+  | 'PLUGIN'
+  | 'MEMRESERVE'
+  | 'BITS'
+  | 'DEL_PROP'
+  | 'DEL_NODE'
+  | 'OMIT'
+  | 'INCBIN'
+  | 'LABEL' // text: the label without its colon
+  | 'LITERAL' // num
+  | 'CHAR_LITERAL' // num
+  | 'STRING' // bytes
+  | 'LABEL_REF' // text: label
+  | 'PATH_REF' // text: path
+  | 'BYTE' // num
+  | 'NAME' // text: property or node name
+  | 'OP' // text: one of << >> <= >= == != && || or a single character
+  | 'EOF';
+
+export interface Token {
+  kind: TokenKind;
+  text: string;
+  num: bigint;
+  bytes: Uint8Array;
+  pos: SourcePos;
+}
+
+/**
+ * Reads an included file as text; undefined when it cannot be read. `path` is already joined to
+ * the including file's directory (as dtc looks first next to the including file).
+ */
+export type ReadSource = (path: string, fromFile: string) => string | undefined;
+
+/** dtc resolves a relative include against the directory of the file that includes it. */
+export function resolveInclude(name: string, fromFile: string): string {
+  if (name.startsWith('/')) return name;
+  const slash = fromFile.lastIndexOf('/');
+  return slash < 0 ? name : `${fromFile.slice(0, slash)}/${name}`;
+}
+
+type State = 'INITIAL' | 'V1' | 'BYTESTRING' | 'PROPNODENAME';
+
+interface Source {
+  text: string;
+  file: string;
+  i: number;
+  line: number;
+  col: number;
+}
+
+const MAX_INCLUDE_DEPTH = 200;
+const U64_MAX = (1n << 64n) - 1n;
+const EMPTY = new Uint8Array(0);
+
+/** UTF-8 encodes a string and returns it with one char per byte. */
+export function toByteString(text: string): string {
+  // Fast path: pure ASCII needs no conversion.
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  const bytes = new TextEncoder().encode(text);
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192)
+    out += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
+  return out;
+}
+
+export function byteStringToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+const isDigit = (c: string) => c >= '0' && c <= '9';
+const isHex = (c: string) => isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+const isOct = (c: string) => c >= '0' && c <= '7';
+const isLabelStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+const isLabelChar = (c: string) => isLabelStart(c) || isDigit(c);
+const isPropNodeChar = (c: string) => isLabelChar(c) || ',.+*#?@-'.includes(c);
+const isSpace = (c: string) =>
+  c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+
+const KEYWORDS: [string, TokenKind][] = [
+  ['/dts-v1/', 'V1'],
+  ['/plugin/', 'PLUGIN'],
+  ['/memreserve/', 'MEMRESERVE'],
+  ['/bits/', 'BITS'],
+  ['/delete-property/', 'DEL_PROP'],
+  ['/delete-node/', 'DEL_NODE'],
+  ['/omit-if-no-ref/', 'OMIT'],
+];
+const TWO_CHAR_OPS = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
+
+/**
+ * Decodes C-style escapes in `s[start, end)` the way dtc does: \a \b \t \n \v \f \r, up to three
+ * octal digits, up to two hex digits, and any other escaped character stands for itself. Like dtc,
+ * an escape may read past `end` (into the closing quote), which only matters for '\'.
+ */
+export function decodeEscapes(s: string, start: number, end: number, pos: SourcePos): number[] {
+  const out: number[] = [];
+  let i = start;
+  while (i < end) {
+    let c = s.charCodeAt(i++);
+    if (c === 0x5c) {
+      const e = s[i] ?? '\0';
+      i++;
+      switch (e) {
+        case 'a':
+          c = 7;
+          break;
+        case 'b':
+          c = 8;
+          break;
+        case 't':
+          c = 9;
+          break;
+        case 'n':
+          c = 10;
+          break;
+        case 'v':
+          c = 11;
+          break;
+        case 'f':
+          c = 12;
+          break;
+        case 'r':
+          c = 13;
+          break;
+        case 'x': {
+          let n = 0;
+          let v = 0;
+          while (n < 2 && isHex(s[i] ?? '')) {
+            v = v * 16 + Number.parseInt(s[i]!, 16);
+            i++;
+            n++;
+          }
+          if (n === 0) throw new DtsError(pos, '\\x used with no following hex digits', 'LEX');
+          c = v;
+          break;
+        }
+        default:
+          if (isOct(e)) {
+            let v = Number.parseInt(e, 8);
+            for (let n = 1; n < 3 && isOct(s[i] ?? ''); n++) v = v * 8 + Number.parseInt(s[i++]!, 8);
+            c = v & 0xff;
+          } else {
+            c = e.charCodeAt(0);
+          }
+      }
+    }
+    out.push(c & 0xff);
+  }
+  return out;
+}
+
+export class Lexer {
+  private stack: Source[] = [];
+  private state: State = 'INITIAL';
+  /** Files currently open, for the include-depth cap. */
+  private depth = 0;
+  private lastPos: SourcePos | undefined;
+
+  constructor(
+    text: string,
+    file: string,
+    private readonly readSource?: ReadSource,
+  ) {
+    this.push(toByteString(text), file);
+  }
+
+  private push(text: string, file: string): void {
+    if (this.depth >= MAX_INCLUDE_DEPTH)
+      throw new DtsError(this.here(), 'includes nested too deeply', 'INCLUDE');
+    this.depth++;
+    this.stack.push({ text, file, i: 0, line: 1, col: 1 });
+  }
+
+  private get src(): Source {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  private here(): SourcePos {
+    const s = this.stack[this.stack.length - 1];
+    return s ? { file: s.file, line: s.line, col: s.col } : { file: '<input>', line: 1, col: 1 };
+  }
+
+  /** Consumes `len` chars of the current source, keeping line and column as dtc counts them. */
+  private advance(len: number): void {
+    const s = this.src;
+    for (let k = 0; k < len; k++) {
+      if (s.text.charCodeAt(s.i + k) === 10) {
+        s.line++;
+        s.col = 1;
+      } else {
+        s.col++;
+      }
+    }
+    s.i += len;
+  }
+
+  next(): Token {
+    for (;;) {
+      const s = this.src;
+      if (s.i >= s.text.length) {
+        if (this.stack.length > 1) {
+          this.stack.pop();
+          this.depth--;
+          continue;
+        }
+        // Like dtc, the end of input is reported where the last thing read (even a comment) began.
+        return this.tok('EOF', this.lastPos ?? this.here());
+      }
+      const pos = this.here();
+      this.lastPos = pos;
+      const m = this.match(s.text, s.i);
+      const text = s.text.slice(s.i, s.i + m.len);
+      this.advance(m.len);
+      switch (m.rule) {
+        case 'skip':
+          continue;
+        case 'include': {
+          const q = text.indexOf('"');
+          const name = resolveInclude(text.slice(q + 1, text.length - 1), s.file);
+          const body = this.readSource?.(name, s.file);
+          if (body === undefined) throw new DtsError(pos, `couldn't open "${name}"`, 'INCLUDE');
+          this.push(toByteString(body), name);
+          continue;
+        }
+        case 'line': {
+          this.lineDirective(text, pos);
+          continue;
+        }
+        case 'string': {
+          const t = this.tok('STRING', pos);
+          t.bytes = Uint8Array.from(decodeEscapes(s.text, s.i - m.len + 1, s.i - 1, pos));
+          return t;
+        }
+        case 'keyword': {
+          const kind = m.kind!;
+          if (kind === 'V1' || kind === 'MEMRESERVE' || kind === 'BITS') this.state = 'V1';
+          else if (kind === 'DEL_PROP' || kind === 'DEL_NODE' || kind === 'OMIT') this.state = 'PROPNODENAME';
+          return this.tok(kind, pos);
+        }
+        case 'incbin':
+          return this.tok('INCBIN', pos);
+        case 'label': {
+          const t = this.tok('LABEL', pos);
+          t.text = text.slice(0, -1);
+          return t;
+        }
+        case 'literal': {
+          const t = this.tok('LITERAL', pos);
+          t.num = parseLiteral(text, pos);
+          return t;
+        }
+        case 'char': {
+          const bytes = decodeEscapes(s.text, s.i - m.len + 1, s.i - 1, pos);
+          if (bytes.length === 0) throw new DtsError(pos, 'empty character literal', 'LEX');
+          if (bytes.length > 1)
+            throw new DtsError(pos, `character literal has ${bytes.length} characters instead of 1`, 'LEX');
+          const t = this.tok('CHAR_LITERAL', pos);
+          t.num = BigInt(bytes[0]!);
+          return t;
+        }
+        case 'labelref': {
+          const t = this.tok('LABEL_REF', pos);
+          t.text = text.slice(1);
+          return t;
+        }
+        case 'pathref': {
+          const t = this.tok('PATH_REF', pos);
+          t.text = text.slice(2, -1);
+          return t;
+        }
+        case 'byte': {
+          const t = this.tok('BYTE', pos);
+          t.num = BigInt(Number.parseInt(text, 16));
+          return t;
+        }
+        case 'bytesEnd':
+          this.state = 'V1';
+          return this.op(']', pos);
+        case 'name': {
+          const t = this.tok('NAME', pos);
+          t.text = text.startsWith('\\') ? text.slice(1) : text;
+          this.state = 'V1';
+          return t;
+        }
+        case 'op':
+          return this.op(text, pos);
+        case 'char1': {
+          if (text === '[') this.state = 'BYTESTRING';
+          if (text === '{' || text === ';') this.state = 'PROPNODENAME';
+          return this.op(text, pos);
+        }
+      }
+    }
+  }
+
+  private tok(kind: TokenKind, pos: SourcePos): Token {
+    return { kind, text: '', num: 0n, bytes: EMPTY, pos };
+  }
+
+  private op(text: string, pos: SourcePos): Token {
+    const t = this.tok('OP', pos);
+    t.text = text;
+    return t;
+  }
+
+  private lineDirective(text: string, pos: SourcePos): void {
+    const m = /^#(?:line)?[ \t]+([0-9]+)[ \t]+"/.exec(text)!;
+    const first = text.indexOf('"');
+    const last = text.lastIndexOf('"');
+    const name = decodeEscapes(text, first + 1, last, pos);
+    if (name.includes(0)) throw new DtsError(pos, 'nul in line number directive', 'LEX');
+    const s = this.src;
+    s.file = String.fromCharCode(...name);
+    // The directive names the number of the next line; the newline that follows adds one.
+    s.line = Number.parseInt(m[1]!, 10) - 1;
+  }
+
+  /**
+   * Finds the rule that wins at `i`: every rule allowed in the current state proposes a match
+   * length, the longest wins, and among equals the one dtc lists first.
+   */
+  private match(t: string, i: number): { rule: Rule; len: number; kind?: TokenKind } {
+    const st = this.state;
+    let best: { rule: Rule; len: number; kind?: TokenKind } = { rule: 'char1', len: 0 };
+    const offer = (rule: Rule, len: number, kind?: TokenKind) => {
+      if (len > best.len) best = kind ? { rule, len, kind } : { rule, len };
+    };
+    const c = t[i]!;
+    // <*>"/include/"{WS}*{STRING}
+    if (t.startsWith('/include/', i)) {
+      let j = i + 9;
+      while (j < t.length && isSpace(t[j]!)) j++;
+      const n = stringLen(t, j);
+      if (n > 0) offer('include', j + n - i);
+    }
+    // <*>^"#"(line)?[ \t]+[0-9]+[ \t]+{STRING}([ \t]+[0-9]+)*
+    if (c === '#' && (i === 0 || t[i - 1] === '\n')) offer('line', lineDirectiveLen(t, i));
+    if (c === '"') offer('string', stringLen(t, i));
+    if (c === '/')
+      for (const [kw, kind] of KEYWORDS) if (t.startsWith(kw, i)) offer('keyword', kw.length, kind);
+    if (isLabelStart(c)) {
+      let j = i + 1;
+      while (j < t.length && isLabelChar(t[j]!)) j++;
+      if (t[j] === ':') offer('label', j + 1 - i);
+    }
+    if (st === 'V1' && isDigit(c)) offer('literal', literalLen(t, i));
+    if (c === "'") offer('char', charLiteralLen(t, i));
+    if (c === '&') {
+      if (isLabelStart(t[i + 1] ?? '')) {
+        let j = i + 2;
+        while (j < t.length && isLabelChar(t[j]!)) j++;
+        offer('labelref', j - i);
+      }
+      if (t.startsWith('&{/', i)) {
+        let j = i + 3;
+        while (j < t.length && (isPropNodeChar(t[j]!) || t[j] === '/')) j++;
+        if (t[j] === '}') offer('pathref', j + 1 - i);
+      }
+    }
+    if (st === 'BYTESTRING') {
+      if (isHex(c) && isHex(t[i + 1] ?? '')) offer('byte', 2);
+      if (c === ']') offer('bytesEnd', 1);
+    }
+    if (st === 'PROPNODENAME') {
+      let j = c === '\\' ? i + 1 : i;
+      const from = j;
+      while (j < t.length && isPropNodeChar(t[j]!)) j++;
+      if (j > from) offer('name', j - i);
+    }
+    if ((st === 'INITIAL' || st === 'V1') && t.startsWith('/incbin/', i)) offer('incbin', 8);
+    // Whitespace, /* */ and // comments (a // comment needs its newline, as in dtc).
+    if (isSpace(c)) {
+      let j = i;
+      while (j < t.length && isSpace(t[j]!)) j++;
+      offer('skip', j - i);
+    }
+    if (t.startsWith('/*', i)) {
+      const end = t.indexOf('*/', i + 2);
+      if (end >= 0) offer('skip', end + 2 - i);
+    }
+    if (t.startsWith('//', i)) {
+      const nl = t.indexOf('\n', i);
+      if (nl >= 0) offer('skip', nl + 1 - i);
+    }
+    const two = t.slice(i, i + 2);
+    if (TWO_CHAR_OPS.includes(two)) offer('op', 2);
+    if (c !== '\n') offer('char1', 1);
+    return best;
+  }
+}
+
+type Rule =
+  | 'include'
+  | 'line'
+  | 'string'
+  | 'keyword'
+  | 'label'
+  | 'literal'
+  | 'char'
+  | 'labelref'
+  | 'pathref'
+  | 'byte'
+  | 'bytesEnd'
+  | 'name'
+  | 'incbin'
+  | 'skip'
+  | 'op'
+  | 'char1';
+
+/** Length of `"([^\\"]|\\.)*"` at i (0 when it does not match); `.` excludes newline. */
+function stringLen(t: string, i: number): number {
+  if (t[i] !== '"') return 0;
+  let j = i + 1;
+  while (j < t.length) {
+    const c = t[j]!;
+    if (c === '"') return j + 1 - i;
+    if (c === '\\') {
+      if (j + 1 >= t.length || t[j + 1] === '\n') return 0;
+      j += 2;
+    } else {
+      j++;
+    }
+  }
+  return 0;
+}
+
+/** Longest match of `'([^']|\\')*'`: every quote inside must follow a backslash. */
+function charLiteralLen(t: string, i: number): number {
+  let best = 0;
+  for (let j = i + 1; j < t.length; j++) {
+    if (t[j] === "'") {
+      best = j + 1 - i;
+      if (!(t[j - 1] === '\\' && j - 1 > i)) break;
+    }
+  }
+  return best;
+}
+
+/** Longest match of `([0-9]+|0[xX][0-9a-fA-F]+)(U|L|UL|LL|ULL)?`. */
+function literalLen(t: string, i: number): number {
+  let dec = i;
+  while (dec < t.length && isDigit(t[dec]!)) dec++;
+  let end = dec;
+  if (t[i] === '0' && (t[i + 1] === 'x' || t[i + 1] === 'X') && isHex(t[i + 2] ?? '')) {
+    let h = i + 2;
+    while (h < t.length && isHex(t[h]!)) h++;
+    if (h > end) end = h;
+  }
+  for (const suffix of ['ULL', 'UL', 'LL', 'U', 'L'])
+    if (t.startsWith(suffix, end)) return end + suffix.length - i;
+  return end - i;
+}
+
+function lineDirectiveLen(t: string, i: number): number {
+  const re = /#(?:line)?[ \t]+[0-9]+[ \t]+/y;
+  re.lastIndex = i;
+  if (!re.exec(t)) return 0;
+  const n = stringLen(t, re.lastIndex);
+  if (n === 0) return 0;
+  let j = re.lastIndex + n;
+  const tail = /[ \t]+[0-9]+/y;
+  for (;;) {
+    tail.lastIndex = j;
+    if (!tail.exec(t)) break;
+    j = tail.lastIndex;
+  }
+  return j - i;
+}
+
+/** Value of an integer literal as strtoull(text, 0) reads it, with dtc's errors. */
+function parseLiteral(text: string, pos: SourcePos): bigint {
+  let digits = text.replace(/[UL]+$/, '');
+  let radix = 10;
+  if (/^0[xX]/.test(digits)) {
+    radix = 16;
+    digits = digits.slice(2);
+  } else if (digits.length > 1 && digits.startsWith('0')) {
+    radix = 8;
+    digits = digits.slice(1);
+    if (/[89]/.test(digits)) throw new DtsError(pos, `bad integer literal '${text}'`, 'LEX');
+  }
+  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : '';
+  const v = BigInt(prefix + digits);
+  if (v > U64_MAX) throw new DtsError(pos, `integer literal '${text}' out of range`, 'LEX');
+  return v;
+}

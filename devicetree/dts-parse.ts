@@ -1,0 +1,539 @@
+// DTS source → Tree, compiled the way dtc 1.6.1 compiles it: the same grammar, the same tree
+// operations while parsing (merges, deletions, overlay fragments), then the same error checks and
+// reference fixups (dts-checks.ts), so the tree written as a DTB is byte-identical to dtc's.
+import { runChecks } from './dts-checks.js';
+import { Lexer, type ReadSource, resolveInclude, type Token } from './dts-lexer.js';
+import {
+  addLabel,
+  deleteNode,
+  emptyValue,
+  hintOf,
+  LiveNode,
+  type LiveProp,
+  type LiveValue,
+  liveLabels,
+  mergeNodes,
+  nodeByPath,
+  nodeByRef,
+} from './dts-live.js';
+import { DtsError, type DtsErrorCode, type SourcePos } from './errors.js';
+import { type MemReserve, Node, type Property, Tree } from './tree.js';
+
+export interface ParseDtsOptions {
+  /** Name used in positions and as the base for relative /include/ and /incbin/ paths. */
+  file: string;
+  /** Reads an /include/d source; the path is already resolved against the including file. */
+  readFile?: ReadSource;
+  /** Reads an /incbin/ file as bytes; the path is resolved like readFile's. */
+  readBinary?: (path: string, fromFile: string) => Uint8Array | undefined;
+  /** 'symbols' does what `dtc -@` does: a __symbols__ node, and a phandle for every labelled node. */
+  plugin?: 'symbols';
+}
+
+export interface CompiledDts {
+  tree: Tree;
+  /** The source said /plugin/ (so the tree is an overlay with fragments and fixups). */
+  plugin: boolean;
+}
+
+/** Parses and compiles DTS source; throws DtsError (file:line:col and a code) on anything dtc rejects. */
+export function parseDts(text: string, opts: ParseDtsOptions): Tree {
+  return compileDts(text, opts).tree;
+}
+
+export function compileDts(text: string, opts: ParseDtsOptions): CompiledDts {
+  if (text.length > MAX_SOURCE_CHARS)
+    throw new DtsError({ file: opts.file, line: 1, col: 1 }, 'source too large', 'LIMIT');
+  const parser = new Parser(new Lexer(text, opts.file, opts.readFile), opts);
+  const { root, memreserves, plugin } = parser.sourceFile();
+  const bootCpuid = guessBootCpuid(root);
+  runChecks(root, { plugin, symbols: opts.plugin === 'symbols', file: opts.file });
+  const tree = new Tree();
+  tree.root = toNode(root);
+  tree.memreserves = memreserves;
+  tree.bootCpuid = bootCpuid;
+  return { tree, plugin };
+}
+
+const MAX_SOURCE_CHARS = 64 * 1024 * 1024;
+const MAX_NESTING = 256;
+const U64 = (1n << 64n) - 1n;
+
+class Parser {
+  private tok: Token;
+  private plugin = false;
+  private fragments = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly lexer: Lexer,
+    private readonly opts: ParseDtsOptions,
+  ) {
+    this.tok = lexer.next();
+  }
+
+  // ---- token helpers
+
+  private advance(): Token {
+    const t = this.tok;
+    this.tok = this.lexer.next();
+    return t;
+  }
+
+  private isOp(text: string): boolean {
+    return this.tok.kind === 'OP' && this.tok.text === text;
+  }
+
+  private expectOp(text: string): Token {
+    if (!this.isOp(text)) this.unexpected();
+    return this.advance();
+  }
+
+  private expect(kind: Token['kind']): Token {
+    if (this.tok.kind !== kind) this.unexpected();
+    return this.advance();
+  }
+
+  private unexpected(): never {
+    const t = this.tok;
+    const what = t.kind === 'EOF' ? 'end of input' : t.kind === 'OP' ? `'${t.text}'` : t.kind;
+    throw new DtsError(t.pos, `syntax error: unexpected ${what}`, 'SYNTAX');
+  }
+
+  private fail(pos: SourcePos, detail: string, code: DtsErrorCode): never {
+    throw new DtsError(pos, detail, code);
+  }
+
+  private nest<T>(pos: SourcePos, f: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(pos, `nesting deeper than ${MAX_NESTING}`, 'LIMIT');
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  // ---- sourcefile: headers memreserves devicetree
+
+  sourceFile(): { root: LiveNode; memreserves: MemReserve[]; plugin: boolean } {
+    const flags = this.header();
+    while (this.tok.kind === 'V1') {
+      const pos = this.tok.pos;
+      if (this.header() !== flags) this.fail(pos, "header flags don't match earlier ones", 'SYNTAX');
+    }
+    this.plugin = flags === 'plugin';
+    const memreserves: MemReserve[] = [];
+    while (this.tok.kind === 'LABEL' || this.tok.kind === 'MEMRESERVE') {
+      const labels: string[] = [];
+      while (this.tok.kind === 'LABEL') labels.unshift(this.advance().text);
+      this.expect('MEMRESERVE');
+      const address = this.integerPrim().value;
+      const size = this.integerPrim().value;
+      this.expectOp(';');
+      memreserves.push({ address, size, labels });
+    }
+    const root = this.deviceTree();
+    if (this.tok.kind !== 'EOF') this.unexpected();
+    return { root, memreserves, plugin: this.plugin };
+  }
+
+  private header(): 'v1' | 'plugin' {
+    this.expect('V1');
+    this.expectOp(';');
+    if (this.tok.kind === 'PLUGIN') {
+      this.advance();
+      this.expectOp(';');
+      return 'plugin';
+    }
+    return 'v1';
+  }
+
+  private deviceTree(): LiveNode {
+    let root: LiveNode;
+    if (this.isOp('/')) {
+      this.advance();
+      root = this.nodeDef('');
+    } else if (this.tok.kind === 'LABEL_REF' || this.tok.kind === 'PATH_REF') {
+      const ref = this.advance().text;
+      const bodyPos = this.tok.pos;
+      const body = this.nodeDef('__overlay__');
+      if (!this.plugin) this.fail(bodyPos, `label or path ${ref} not found`, 'REF');
+      root = new LiveNode('');
+      this.addOrphan(root, body, ref);
+    } else {
+      this.unexpected();
+    }
+    for (;;) {
+      const t = this.tok;
+      if (this.isOp('/')) {
+        this.advance();
+        mergeNodes(root, this.nodeDef(''));
+      } else if (t.kind === 'LABEL') {
+        const label = this.advance().text;
+        const refTok = this.tok;
+        if (refTok.kind !== 'LABEL_REF' && refTok.kind !== 'PATH_REF') this.unexpected();
+        this.advance();
+        const body = this.nodeDef('');
+        const target = nodeByRef(root, refTok.text);
+        if (!target) this.fail(refTok.pos, `label or path ${refTok.text} not found`, 'REF');
+        addLabel(target.labels, label);
+        mergeNodes(target, body);
+      } else if (t.kind === 'PATH_REF' || t.kind === 'LABEL_REF') {
+        this.advance();
+        const body = this.nodeDef('');
+        const target = t.kind === 'PATH_REF' && this.plugin ? undefined : nodeByRef(root, t.text);
+        if (target) mergeNodes(target, body);
+        else if (this.plugin) this.addOrphan(root, body, t.text);
+        else this.fail(t.pos, `label or path ${t.text} not found`, 'REF');
+      } else if (t.kind === 'DEL_NODE' || t.kind === 'OMIT') {
+        this.advance();
+        const refTok = this.tok;
+        if (refTok.kind !== 'LABEL_REF' && refTok.kind !== 'PATH_REF') this.unexpected();
+        this.advance();
+        this.expectOp(';');
+        const target = nodeByRef(root, refTok.text);
+        if (!target) this.fail(refTok.pos, `label or path ${refTok.text} not found`, 'REF');
+        if (t.kind === 'DEL_NODE') deleteNode(target);
+        else target.omitIfUnused = true;
+      } else {
+        return root;
+      }
+    }
+  }
+
+  /** `&ref { ... }` in an overlay: a new fragment@N whose __overlay__ is the body. */
+  private addOrphan(root: LiveNode, body: LiveNode, ref: string): void {
+    body.name = '__overlay__';
+    const fragment = new LiveNode(`fragment@${this.fragments++}`);
+    const value = emptyValue();
+    if (ref.startsWith('/')) {
+      for (const b of latin1Bytes(ref)) value.bytes.push(b);
+      value.bytes.push(0);
+      value.pieces.push('string');
+      fragment.props.push({ name: 'target-path', value, labels: [], deleted: false });
+    } else {
+      value.markers.push({ kind: 'phandle', offset: 0, ref });
+      value.bytes.push(0xff, 0xff, 0xff, 0xff);
+      value.pieces.push(32);
+      fragment.props.push({ name: 'target', value, labels: [], deleted: false });
+    }
+    fragment.addChild(body);
+    root.addChild(fragment);
+  }
+
+  // ---- nodedef: '{' proplist subnodes '}' ';'
+
+  private nodeDef(name: string, namePos?: SourcePos): LiveNode {
+    const open = this.expectOp('{');
+    return this.nest(open.pos, () => {
+      const node = new LiveNode(name);
+      node.pos = open.pos;
+      if (namePos) node.namePos = namePos;
+      let inSubnodes = false;
+      while (!this.isOp('}')) {
+        const start = this.tok.pos;
+        const labels: string[] = [];
+        let omit = false;
+        while (this.tok.kind === 'LABEL' || this.tok.kind === 'OMIT') {
+          const t = this.advance();
+          if (t.kind === 'LABEL') labels.push(t.text);
+          else omit = true;
+        }
+        let prop: LiveProp | undefined;
+        if (this.tok.kind === 'DEL_PROP' && !omit) {
+          this.advance();
+          const n = this.expect('NAME');
+          this.expectOp(';');
+          prop = { name: n.text, value: emptyValue(), labels: [], deleted: true };
+        } else if (this.tok.kind === 'DEL_NODE') {
+          const del = this.advance();
+          const n = this.expect('NAME');
+          this.expectOp(';');
+          const child = new LiveNode(n.text);
+          child.deleted = true;
+          child.pos = del.pos;
+          for (const l of [...labels].reverse()) addLabel(child.labels, l);
+          node.addChild(child);
+          inSubnodes = true;
+          continue;
+        } else if (this.tok.kind === 'NAME') {
+          const n = this.advance();
+          if (this.isOp('{')) {
+            const child = this.nodeDef(n.text, n.pos);
+            for (const l of [...labels].reverse()) addLabel(child.labels, l);
+            if (omit) child.omitIfUnused = true;
+            node.addChild(child);
+            inSubnodes = true;
+            continue;
+          }
+          if (omit) this.unexpected();
+          prop = { name: n.text, value: emptyValue(), labels: [], deleted: false, pos: n.pos };
+          if (this.isOp('=')) {
+            this.advance();
+            prop.value = this.propData();
+          }
+          this.expectOp(';');
+        } else {
+          this.unexpected();
+        }
+        for (const l of [...labels].reverse()) addLabel(prop.labels, l);
+        if (inSubnodes) this.fail(start, 'properties must precede subnodes', 'SYNTAX');
+        node.props.push(prop);
+      }
+      this.expectOp('}');
+      this.expectOp(';');
+      return node;
+    });
+  }
+
+  // ---- propdata: comma-separated strings, <cells>, [bytes], &refs and /incbin/, labels between
+
+  private propData(): LiveValue {
+    const v = emptyValue();
+    for (;;) {
+      this.valueLabels(v);
+      const t = this.tok;
+      if (t.kind === 'STRING') {
+        this.advance();
+        for (const b of t.bytes) v.bytes.push(b);
+        v.bytes.push(0);
+        v.pieces.push('string');
+      } else if (t.kind === 'BITS' || this.isOp('<')) {
+        this.cells(v);
+      } else if (this.isOp('[')) {
+        this.advance();
+        v.pieces.push('bytes');
+        for (;;) {
+          if (this.tok.kind === 'BYTE') v.bytes.push(Number(this.advance().num));
+          else if (this.tok.kind === 'LABEL')
+            v.markers.push({ kind: 'label', offset: v.bytes.length, ref: this.advance().text });
+          else break;
+        }
+        this.expectOp(']');
+      } else if (t.kind === 'LABEL_REF' || t.kind === 'PATH_REF') {
+        this.advance();
+        v.pieces.push('string');
+        v.markers.push({ kind: 'path', offset: v.bytes.length, ref: t.text });
+      } else if (t.kind === 'INCBIN') {
+        this.incbin(v);
+      } else {
+        this.unexpected();
+      }
+      this.valueLabels(v);
+      if (!this.isOp(',')) return v;
+      this.advance();
+    }
+  }
+
+  private valueLabels(v: LiveValue): void {
+    while (this.tok.kind === 'LABEL')
+      v.markers.push({ kind: 'label', offset: v.bytes.length, ref: this.advance().text });
+  }
+
+  private cells(v: LiveValue): void {
+    let bits = 32;
+    if (this.tok.kind === 'BITS') {
+      this.advance();
+      const lit = this.expect('LITERAL');
+      if (lit.num !== 8n && lit.num !== 16n && lit.num !== 32n && lit.num !== 64n)
+        this.fail(lit.pos, 'array elements must be 8, 16, 32 or 64-bits', 'VALUE');
+      bits = Number(lit.num);
+    }
+    this.expectOp('<');
+    v.pieces.push(bits as 8 | 16 | 32 | 64);
+    const mask = (1n << BigInt(bits)) - 1n;
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === 'LABEL') {
+        this.advance();
+        v.markers.push({ kind: 'label', offset: v.bytes.length, ref: t.text });
+      } else if (t.kind === 'LABEL_REF' || t.kind === 'PATH_REF') {
+        this.advance();
+        if (bits !== 32)
+          this.fail(t.pos, 'references are only allowed in arrays with 32-bit elements', 'VALUE');
+        v.markers.push({ kind: 'phandle', offset: v.bytes.length, ref: t.text });
+        pushInt(v.bytes, mask, bits);
+      } else if (t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL' || this.isOp('(')) {
+        const { value, pos } = this.integerPrim();
+        if (bits < 64 && value > mask && (value | mask) !== U64)
+          this.fail(pos, `value out of range for ${bits}-bit array element`, 'VALUE');
+        pushInt(v.bytes, value & mask, bits);
+      } else {
+        break;
+      }
+    }
+    this.expectOp('>');
+  }
+
+  private incbin(v: LiveValue): void {
+    const kw = this.advance();
+    this.expectOp('(');
+    const nameTok = this.expect('STRING');
+    let offset: bigint | undefined;
+    let length: bigint | undefined;
+    if (this.isOp(',')) {
+      this.advance();
+      offset = this.integerPrim().value;
+      this.expectOp(',');
+      length = this.integerPrim().value;
+    }
+    this.expectOp(')');
+    const nul = nameTok.bytes.indexOf(0);
+    const raw = String.fromCharCode(...(nul < 0 ? nameTok.bytes : nameTok.bytes.subarray(0, nul)));
+    const path = resolveInclude(raw, kw.pos.file);
+    const data = this.opts.readBinary?.(path, kw.pos.file);
+    if (!data) this.fail(nameTok.pos, `couldn't open "${raw}"`, 'INCLUDE');
+    let part = data;
+    if (offset !== undefined && length !== undefined) {
+      const from = offset > BigInt(data.length) ? data.length : Number(offset);
+      const to = from + (length > BigInt(data.length) ? data.length : Number(length));
+      part = data.subarray(from, Math.min(to, data.length));
+    }
+    for (const b of part) v.bytes.push(b);
+    v.pieces.push('file');
+  }
+
+  // ---- integers: literals, 'c', and ( C expressions ) on unsigned 64-bit values
+
+  private integerPrim(): { value: bigint; pos: SourcePos } {
+    const t = this.tok;
+    if (t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL') {
+      this.advance();
+      return { value: t.num, pos: t.pos };
+    }
+    this.expectOp('(');
+    const value = this.nest(t.pos, () => this.expr());
+    this.expectOp(')');
+    return { value, pos: t.pos };
+  }
+
+  private expr(): bigint {
+    const c = this.binary(0);
+    if (!this.isOp('?')) return c;
+    this.advance();
+    const a = this.expr();
+    this.expectOp(':');
+    const b = this.nest(this.tok.pos, () => this.expr());
+    return c !== 0n ? a : b;
+  }
+
+  /** Precedence climbing over dtc's binary operator levels, all left-associative. */
+  private binary(level: number): bigint {
+    if (level === LEVELS.length) return this.unary();
+    const start = this.tok.pos;
+    let l = this.binary(level + 1);
+    const ops = LEVELS[level]!;
+    while (this.tok.kind === 'OP' && ops.includes(this.tok.text)) {
+      const op = this.advance().text;
+      const r = this.binary(level + 1);
+      l = applyBinary(op, l, r, start);
+    }
+    return l;
+  }
+
+  private unary(): bigint {
+    const t = this.tok;
+    if (this.isOp('-') || this.isOp('~') || this.isOp('!')) {
+      this.advance();
+      const v = this.nest(t.pos, () => this.unary());
+      if (t.text === '-') return -v & U64;
+      if (t.text === '~') return v ^ U64;
+      return v === 0n ? 1n : 0n;
+    }
+    return this.integerPrim().value;
+  }
+}
+
+const LEVELS: string[][] = [
+  ['||'],
+  ['&&'],
+  ['|'],
+  ['^'],
+  ['&'],
+  ['==', '!='],
+  ['<', '>', '<=', '>='],
+  ['<<', '>>'],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
+
+function applyBinary(op: string, l: bigint, r: bigint, pos: SourcePos): bigint {
+  const b = (x: boolean) => (x ? 1n : 0n);
+  switch (op) {
+    case '||':
+      return b(l !== 0n || r !== 0n);
+    case '&&':
+      return b(l !== 0n && r !== 0n);
+    case '|':
+      return l | r;
+    case '^':
+      return l ^ r;
+    case '&':
+      return l & r;
+    case '==':
+      return b(l === r);
+    case '!=':
+      return b(l !== r);
+    case '<':
+      return b(l < r);
+    case '>':
+      return b(l > r);
+    case '<=':
+      return b(l <= r);
+    case '>=':
+      return b(l >= r);
+    case '<<':
+      return r < 64n ? (l << r) & U64 : 0n;
+    case '>>':
+      return r < 64n ? l >> r : 0n;
+    case '+':
+      return (l + r) & U64;
+    case '-':
+      return (l - r) & U64;
+    case '*':
+      return (l * r) & U64;
+    default:
+      if (r === 0n) throw new DtsError(pos, 'division by zero', 'VALUE');
+      return op === '/' ? l / r : l % r;
+  }
+}
+
+function pushInt(out: number[], v: bigint, bits: number): void {
+  for (let shift = bits - 8; shift >= 0; shift -= 8) out.push(Number((v >> BigInt(shift)) & 0xffn));
+}
+
+function latin1Bytes(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+  return out;
+}
+
+function guessBootCpuid(root: LiveNode): number {
+  const cpus = nodeByPath(root, '/cpus');
+  const first = cpus?.children[0];
+  const reg = first?.getProp('reg');
+  if (!reg || reg.value.bytes.length !== 4) return 0;
+  const b = reg.value.bytes;
+  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+}
+
+function toNode(live: LiveNode): Node {
+  const node = new Node(live.name);
+  node.labels = liveLabels(live.labels);
+  const pos = live.namePos ?? live.pos;
+  if (pos) node.pos = pos;
+  for (const p of live.props) {
+    if (p.deleted) continue;
+    const prop: Property = {
+      name: p.name,
+      value: Uint8Array.from(p.value.bytes),
+      labels: liveLabels(p.labels),
+    };
+    const hint = hintOf(p.value.pieces);
+    if (hint) prop.hint = hint;
+    if (p.pos) prop.pos = p.pos;
+    node.props.push(prop);
+  }
+  for (const c of live.children) if (!c.deleted) node.addChild(toNode(c));
+  return node;
+}
