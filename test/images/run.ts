@@ -9,6 +9,8 @@ export interface RunResult {
   status: number | null;
   stdout: string;
   stderr: string;
+  /** stdout as bytes, for binary output. */
+  raw: Uint8Array;
 }
 
 export function run(
@@ -23,6 +25,7 @@ export function run(
     status: r.status,
     stdout: r.stdout?.toString('utf8') ?? '',
     stderr: r.stderr?.toString('utf8') ?? '',
+    raw: new Uint8Array(r.stdout ?? []),
   };
 }
 
