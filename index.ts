@@ -1,6 +1,9 @@
 // The library entry (`import ... from 'dombuild'`): each stage's public functions and types.
 export * from './devicetree/errors.js';
 export * from './devicetree/tree.js';
+export * from './devicetree/reader.js';
+export * from './devicetree/dtb.js';
+export * from './devicetree/dts-print.js';
 export * from './images/errors.js';
 export * from './images/crc32.js';
 export * from './images/uimage.js';
