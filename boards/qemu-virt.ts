@@ -23,8 +23,6 @@ export const QEMU_VIRT_LIMITS = {
 const QEMU_VIRT_SPIS = 256;
 /** QEMU's -kernel stub lives at the start of RAM; an Image asking for an offset below this is moved up 2 MiB. */
 const QEMU_BOOTLOADER_MAX = 0x1000n;
-/** What QEMU puts at the start of RAM: its boot stub (direct) or the DTB it hands firmware (-bios). */
-const QEMU_FIRMWARE_DTB_SIZE = 1n * MiB;
 /**
  * Debian U-Boot 2023.01 (qemu_arm64) reserves [top - 0x224e000, top) once relocated, whatever the
  * RAM size (bdinfo's lmb_dump_all at 256M, 1G, 2G and 4G).
@@ -78,7 +76,9 @@ export function qemuVirtBoard(p: QemuVirtParams, name = 'qemu-virt-arm64'): Boar
     description: `QEMU virt, Cortex-A57 x${p.cpus}, GICv${p.gic}, ${p.ram / MiB} MiB (built in)`,
     arch: 'arm64',
     ram: [{ start: ramBase, size: p.ram }],
-    reserved: [{ name: 'qemu-firmware', source: 'firmware', start: ramBase, size: QEMU_FIRMWARE_DTB_SIZE }],
+    // Nothing at the RAM base stays in use: U-Boot relocates the DTB QEMU leaves there, and in
+    // direct mode the planner keeps QEMU's own stub, Xen and DTB placements out itself.
+    reserved: [],
     cpus: Array.from({ length: p.cpus }, (_, i) => ({ id: qemuVirtMpidr(i, p.gic), path: `/cpus/cpu@${i}` })),
     gic: { version: p.gic, maxSpis: QEMU_VIRT_SPIS, path: '/intc@8000000' },
     console: '/pl011@9000000',
