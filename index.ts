@@ -9,6 +9,8 @@ export * from './images/crc32.js';
 export * from './images/uimage.js';
 export * from './images/kernel-header.js';
 export * from './images/probe.js';
+export * from './images/cpio.js';
+export * from './images/gzip.js';
 export * from './schema/index.js';
 export * from './qemu/argv.js';
 export * from './qemu/assets.js';
