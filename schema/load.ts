@@ -184,7 +184,10 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, source: ConfigSource): Diag
   const d: Diagnostic = {
     id: issue.code === 'invalid_type' && issue.input === undefined ? 'missing-field' : 'invalid-value',
     severity: 'error',
-    message: issue.code === 'invalid_type' && issue.input === undefined ? `${String(path.at(-1) ?? 'value')} is required` : issue.message,
+    message:
+      issue.code === 'invalid_type' && issue.input === undefined
+        ? `${String(path.at(-1) ?? 'value')} is required`
+        : issue.message,
     path: formatPath(path),
   };
   const hint = hintParam ?? fieldHint(path);

@@ -8,7 +8,12 @@ import { parseSize } from './units.js';
 export const MAX_PARAMS = 64;
 export const MAX_PARAM_LENGTH = 256;
 
-export type ParamProblemId = 'param-syntax' | 'param-unknown' | 'param-value' | 'param-duplicate' | 'param-limit';
+export type ParamProblemId =
+  | 'param-syntax'
+  | 'param-unknown'
+  | 'param-value'
+  | 'param-duplicate'
+  | 'param-limit';
 
 export interface ParamProblem {
   id: ParamProblemId;
@@ -95,7 +100,12 @@ export function parseParams(items: readonly unknown[], opts: { allowUnknown?: bo
       feature = lookup(name);
     }
     if (!NAME_RE.test(name)) {
-      problem('param-syntax', index, `"${name}" is not a param name`, 'names use letters, digits, "_" and "-"');
+      problem(
+        'param-syntax',
+        index,
+        `"${name}" is not a param name`,
+        'names use letters, digits, "_" and "-"',
+      );
       continue;
     }
     if (!feature?.param) {
@@ -111,7 +121,12 @@ export function parseParams(items: readonly unknown[], opts: { allowUnknown?: bo
     }
     const previous = seen.get(feature.key);
     if (previous !== undefined) {
-      problem('param-duplicate', index, `"${name}" is already set by params[${previous}]`, 'give each param once');
+      problem(
+        'param-duplicate',
+        index,
+        `"${name}" is already set by params[${previous}]`,
+        'give each param once',
+      );
       continue;
     }
     seen.set(feature.key, index);
@@ -142,19 +157,26 @@ function parseValue(f: Feature, raw: string | undefined): ValueResult {
       const w = raw.toLowerCase();
       if (TRUE_WORDS.has(w)) return { ok: true, value: true };
       if (FALSE_WORDS.has(w)) return { ok: true, value: false };
-      return { ok: false, reason: `"${raw}" is not a boolean`, hint: 'use on/off, yes/no, true/false, enable/disable or 1/0' };
+      return {
+        ok: false,
+        reason: `"${raw}" is not a boolean`,
+        hint: 'use on/off, yes/no, true/false, enable/disable or 1/0',
+      };
     }
     case 'int':
-      return parseInt(raw);
+      return parseInteger(raw);
     case 'int-or-word': {
       const word = p.words?.[raw.toLowerCase()];
       if (word !== undefined) return { ok: true, value: word };
-      return parseInt(raw);
+      return parseInteger(raw);
     }
     case 'size': {
       const r = parseSize(raw);
       if (!r.ok) return { ok: false, reason: r.reason, hint: 'write a size such as 64M or 0x4000000' };
-      return { ok: true, value: r.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r.value) : r.value.toString() };
+      return {
+        ok: true,
+        value: r.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r.value) : r.value.toString(),
+      };
     }
     case 'enum':
       if (!WORD_RE.test(raw)) return { ok: false, reason: `"${raw}" is not a word`, hint: enumHint(f) };
@@ -171,12 +193,13 @@ function parseValue(f: Feature, raw: string | undefined): ValueResult {
   }
 }
 
-function parseInt(raw: string): ValueResult {
+function parseInteger(raw: string): ValueResult {
   const m = INT_RE.exec(raw);
   const hint = 'write a whole number: decimal, 0x hex, optionally with a K/M/G suffix';
   if (!m) return { ok: false, reason: `"${raw}" is not an integer`, hint };
   const r = parseSize(`${m[1]}${m[2]}`);
-  if (!r.ok || r.value > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, reason: `"${raw}" is too large`, hint };
+  if (!r.ok || r.value > BigInt(Number.MAX_SAFE_INTEGER))
+    return { ok: false, reason: `"${raw}" is too large`, hint };
   return { ok: true, value: Number(r.value) };
 }
 

@@ -123,6 +123,8 @@ export interface Feature<K extends string = string, S extends z.ZodType = z.ZodT
   title: string;
   /** The config field's zod type (optional or defaulted unless the control is required). */
   schema: S;
+  /** A typical value as written in a config (docs, generated fixtures). */
+  example: unknown;
   /** What Xen does when the control is absent; `value` when it is a plain config value. */
   xenDefault: { text: string; value?: unknown };
   arches: readonly Arch[];
@@ -225,6 +227,7 @@ export const features = [
   feature({
     key: 'memory',
     title: 'Guest RAM',
+    example: '64M',
     schema: size(),
     xenDefault: { text: 'required' },
     arches: ALL,
@@ -239,6 +242,7 @@ export const features = [
   feature({
     key: 'vcpus',
     title: 'Number of vCPUs',
+    example: 2,
     schema: z.number().int().min(1).max(4096).default(1),
     xenDefault: { text: 'required by Xen; dombuild defaults to 1', value: 1 },
     arches: ALL,
@@ -254,6 +258,7 @@ export const features = [
   feature({
     key: 'type',
     title: 'x86 guest type (pv, pvh or hvm)',
+    example: 'pvh',
     schema: z.enum(['pv', 'pvh', 'hvm']).optional(),
     xenDefault: { text: 'xl: hvm' },
     arches: ['x86_64'],
@@ -295,6 +300,7 @@ export const features = [
   feature({
     key: 'vpl011',
     title: 'Emulated PL011 UART (the guest console on Arm)',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'off', value: false },
     arches: ARM,
@@ -310,6 +316,7 @@ export const features = [
   feature({
     key: 'nrSpis',
     title: 'Number of virtual GIC SPIs (rounded up to a multiple of 32)',
+    example: 64,
     schema: z.number().int().min(0).max(2048).optional(),
     xenDefault: { text: 'min(GIC lines, 992) - 32, raised to fit the vpl011 SPI' },
     arches: ARM,
@@ -325,6 +332,7 @@ export const features = [
   feature({
     key: 'xenstore',
     title: 'PV interfaces: enabled (xenstore), legacy (page set up by init-dom0less), no-xenstore, none',
+    example: 'enabled',
     schema: z.enum(['enabled', 'legacy', 'no-xenstore', 'none']).optional(),
     xenDefault: { text: 'none: no hypervisor node, no grant table, no event channels', value: 'none' },
     arches: ARM,
@@ -343,6 +351,7 @@ export const features = [
   feature({
     key: 'capabilities',
     title: 'Privileges: control, hardware, xenstore',
+    example: ['control'],
     schema: z
       .array(z.enum(['control', 'hardware', 'xenstore']))
       .max(3)
@@ -368,6 +377,7 @@ export const features = [
   feature({
     key: 'staticMemory',
     title: 'Static RAM banks { base, size } instead of heap allocation',
+    example: [{ base: '0x50000000', size: '64M' }],
     schema: z
       .array(z.object({ base: address(), size: size() }).strict())
       .min(1)
@@ -385,6 +395,7 @@ export const features = [
   feature({
     key: 'directMap',
     title: 'Guest physical == host physical (needs staticMemory)',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'off', value: false },
     arches: ARM,
@@ -399,6 +410,7 @@ export const features = [
   feature({
     key: 'cpupool',
     title: 'Name of the cpupool (from cpupools) the domain starts in',
+    example: 'pool1',
     schema: nodeName('Cpupool name').optional(),
     xenDefault: { text: 'Pool-0' },
     arches: ALL,
@@ -415,6 +427,7 @@ export const features = [
   feature({
     key: 'grantVersion',
     title: 'Highest grant-table version the guest may use',
+    example: 1,
     schema: z.number().int().min(1).max(2).optional(),
     xenDefault: { text: 'gnttab=max-ver (1 on Arm, 2 on x86)' },
     arches: ALL,
@@ -430,6 +443,7 @@ export const features = [
   feature({
     key: 'grantFrames',
     title: 'Maximum grant-table frames',
+    example: 32,
     schema: z.number().int().min(1).max(int32).optional(),
     xenDefault: { text: 'gnttab_max_frames (64)' },
     arches: ALL,
@@ -445,6 +459,7 @@ export const features = [
   feature({
     key: 'maptrackFrames',
     title: 'Maximum grant maptrack frames',
+    example: 512,
     schema: z.number().int().min(0).max(int32).optional(),
     xenDefault: { text: 'gnttab_max_maptrack_frames (1024)' },
     arches: ALL,
@@ -460,6 +475,7 @@ export const features = [
   feature({
     key: 'maxEvtchnPort',
     title: 'Highest event-channel port',
+    example: 511,
     schema: z.number().int().min(0).max(131071).optional(),
     xenDefault: { text: '1023 for domUs (fixed for boot-time domUs)', value: 1023 },
     arches: ALL,
@@ -473,6 +489,7 @@ export const features = [
   feature({
     key: 'p2mPool',
     title: 'P2M page-table pool size (whole MiB)',
+    example: '8M',
     schema: size().optional(),
     xenDefault: { text: '1 MiB per vCPU + 4 KiB per MiB of RAM + 512 KiB, rounded up to a MiB' },
     arches: ARM,
@@ -488,6 +505,7 @@ export const features = [
   feature({
     key: 'iommu',
     title: 'Let the domain use the IOMMU (device passthrough)',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'on only when a partial device tree is given' },
     arches: ALL,
@@ -508,6 +526,7 @@ export const features = [
   feature({
     key: 'iommuNoSharePt',
     title: 'Do not share CPU and IOMMU page tables (x86)',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'share', value: false },
     arches: ['x86_64'],
@@ -521,6 +540,7 @@ export const features = [
   feature({
     key: 'passthrough',
     title: 'Devices given to the domain: partial DTB, host device paths, MMIO ranges, IRQs',
+    example: { dtb: 'partial.dtb' },
     schema: passthrough.optional(),
     xenDefault: { text: 'none' },
     arches: ARM,
@@ -534,6 +554,7 @@ export const features = [
   feature({
     key: 'llcColors',
     title: 'Last-level-cache colours: "0-3,8" or a list',
+    example: '0-3',
     schema: numberList('colour').optional(),
     xenDefault: { text: 'all colours' },
     arches: ['arm64'],
@@ -549,6 +570,7 @@ export const features = [
   feature({
     key: 'sve',
     title: 'Arm64 SVE vector length in bits (multiple of 128, at most 2048), or "max"',
+    example: 256,
     schema: z.union([z.literal('max'), z.number().int().min(0).max(2048)]).optional(),
     xenDefault: { text: 'disabled', value: 0 },
     arches: ['arm64'],
@@ -564,6 +586,7 @@ export const features = [
   feature({
     key: 'trapUnmappedAccesses',
     title: 'Trap guest accesses to unmapped MMIO (false: reads return ~0, writes ignored)',
+    example: false,
     schema: z.boolean().optional(),
     xenDefault: { text: 'true', value: true },
     arches: ARM,
@@ -579,6 +602,7 @@ export const features = [
   feature({
     key: 'sci',
     title: 'System control interface: none or scmi-smc (SCMI over SMC forwarded to EL3)',
+    example: 'scmi-smc',
     schema: z.enum(['none', 'scmi-smc']).optional(),
     xenDefault: { text: 'none', value: 'none' },
     arches: ARM,
@@ -602,6 +626,7 @@ export const features = [
   feature({
     key: 'v8rEl1Msa',
     title: 'Armv8-R EL1 memory system: mpu or mmu (MPU builds of Xen only)',
+    example: 'mpu',
     schema: z.enum(['mpu', 'mmu']).optional(),
     xenDefault: { text: 'mpu on MPU builds' },
     arches: ARM,
@@ -624,6 +649,7 @@ export const features = [
   feature({
     key: 'sharedMemory',
     title: 'Static shared-memory regions { id, size, guest, host?, role? }',
+    example: [{ id: 'ring0', size: '2M', guest: '0x60000000', role: 'owner' }],
     schema: z.array(shmRegion).min(1).max(32).optional(),
     xenDefault: { text: 'none' },
     arches: ARM,
@@ -637,6 +663,7 @@ export const features = [
   feature({
     key: 'eventChannels',
     title: 'Static event channels { port, peer, peerPort }, declared on both ends',
+    example: [{ port: 10, peer: 'other', peerPort: 20 }],
     schema: z.array(eventChannel).min(1).max(64).optional(),
     xenDefault: { text: 'none' },
     arches: ARM,
@@ -650,6 +677,7 @@ export const features = [
   feature({
     key: 'vcpuAffinity',
     title: 'Per-vCPU hard affinity [{ vcpu, cpus }]',
+    example: [{ vcpu: 0, cpus: '1' }],
     schema: z.array(vcpuAffinity).min(1).max(128).optional(),
     xenDefault: { text: 'any CPU of the cpupool' },
     arches: ALL,
@@ -663,6 +691,7 @@ export const features = [
   feature({
     key: 'vpmu',
     title: 'Virtual PMU',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'off', value: false },
     arches: ['arm64', 'x86_64'],
@@ -676,6 +705,7 @@ export const features = [
   feature({
     key: 'nestedVirt',
     title: 'Nested virtualisation (x86 HVM)',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'off', value: false },
     arches: ['x86_64'],
@@ -689,6 +719,7 @@ export const features = [
   feature({
     key: 'altp2m',
     title: 'Alternate p2m mode (x86 HVM): disabled, mixed, external, limited',
+    example: 'mixed',
     schema: z.enum(['disabled', 'mixed', 'external', 'limited']).optional(),
     xenDefault: { text: 'disabled', value: 'disabled' },
     arches: ['x86_64'],
@@ -717,6 +748,7 @@ export const features = [
   feature({
     key: 'vmtrace',
     title: 'Per-vCPU processor-trace buffer (x86 HVM): power of two, 4K to 64M',
+    example: '64K',
     schema: size().optional(),
     xenDefault: { text: 'off (0)' },
     arches: ['x86_64'],
@@ -730,6 +762,7 @@ export const features = [
   feature({
     key: 'deviceModel',
     title: 'HVM device model: none, depriv (deprivileged QEMU) or stubdom (stub domain)',
+    example: 'depriv',
     schema: z.enum(['none', 'depriv', 'stubdom']).optional(),
     xenDefault: { text: 'xl: QEMU in dom0 as root' },
     arches: ['x86_64'],
@@ -746,6 +779,7 @@ export const features = [
   feature({
     key: 'driverDomain',
     title: 'Domain runs backend drivers for others (xl driver_domain)',
+    example: true,
     schema: z.boolean().optional(),
     xenDefault: { text: 'off', value: false },
     arches: ALL,

@@ -1,0 +1,211 @@
+// Arm per-domain rules Xen enforces when it parses a domain node or creates the domain.
+import { kconfigEnabled } from '../kconfig.js';
+import { cmdlineFlag, cmdlineValue, defineCheck, eachDomain } from './check.js';
+
+/** GUEST_VPL011_SPI: the vpl011 interrupt of a domain that is not direct-mapped. */
+const GUEST_VPL011_SPI = 32;
+/** Largest rounded nr_spis accepted without eSPI (domain_vgic_init). */
+const MAX_SPIS = 988;
+
+export const nrSpisLimit = defineCheck({
+  id: 'nr-spis-limit',
+  title: 'nr_spis, rounded up to 32, stays within the vGIC limit (988 without eSPI)',
+  ref: 'xen-dt-bindings.md §5 rule 18; createdomain-abi.md §3.8',
+  run(ctx) {
+    const espiBuilt =
+      ctx.facts.espi && ctx.kconfig !== undefined && kconfigEnabled(ctx.kconfig, 'GICV3_ESPI');
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (d.nrSpis === undefined) continue;
+      const rounded = Math.ceil(d.nrSpis / 32) * 32;
+      if (rounded > MAX_SPIS && !espiBuilt)
+        ctx.report(
+          ['domains', i, 'nrSpis'],
+          `nrSpis ${d.nrSpis} rounds up to ${rounded}, above ${MAX_SPIS}`,
+          {
+            hint: ctx.facts.espi
+              ? 'use at most 960, or a Xen built with CONFIG_GICV3_ESPI'
+              : 'use at most 960',
+          },
+        );
+    }
+  },
+});
+
+export const vpl011Spi = defineCheck({
+  id: 'vpl011-nr-spis',
+  title: 'With vpl011 and an explicit nrSpis, the UART interrupt fits in the SPIs',
+  ref: 'xen-dt-bindings.md §1.1 vpl011, nr_spis',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (!d.vpl011 || d.nrSpis === undefined) continue;
+      const irq = d.directMap ? ctx.board?.uart?.irq : GUEST_VPL011_SPI;
+      if (irq === undefined) continue;
+      const need = irq - 32 + 1;
+      if (d.nrSpis < need)
+        ctx.report(
+          ['domains', i, 'nrSpis'],
+          `vpl011 uses SPI ${irq}, which needs nrSpis of at least ${need}`,
+          {
+            hint: `set nrSpis: ${Math.ceil(need / 32) * 32} or leave it out so Xen sizes it`,
+          },
+        );
+    }
+  },
+});
+
+export const directMapUartIrq = defineCheck({
+  id: 'direct-map-uart-irq',
+  title: 'A direct-mapped domain without nrSpis needs a board UART interrupt Xen can find',
+  ref: 'xen-dt-bindings.md §5 rule 16',
+  run(ctx) {
+    if (!ctx.board || ctx.board.uart?.irq !== undefined) return;
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.boot && d.directMap && d.nrSpis === undefined)
+        ctx.report(
+          ['domains', i, 'directMap'],
+          `${ctx.board.name} has no UART interrupt for Xen to size a direct-mapped domain's SPIs`,
+          {
+            hint: 'set nrSpis on this domain',
+          },
+        );
+  },
+});
+
+export const sveLength = defineCheck({
+  id: 'sve-length',
+  title: 'sve is a multiple of 128 bits and at most what the CPUs implement',
+  ref: 'xen-dt-bindings.md §5 rules 14, 19',
+  run(ctx) {
+    const hw = ctx.board?.sveMaxBits;
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (d.sve === undefined) continue;
+      if (d.sve === 'max') {
+        if (hw === 0)
+          ctx.report(['domains', i, 'sve'], `${ctx.board!.name} has no SVE`, { hint: 'remove sve' });
+        continue;
+      }
+      if (d.sve % 128 !== 0)
+        ctx.report(['domains', i, 'sve'], `sve ${d.sve} is not a multiple of 128`, {
+          hint: 'use 128, 256, ... 2048',
+        });
+      else if (hw !== undefined && d.sve > hw)
+        ctx.report(
+          ['domains', i, 'sve'],
+          `sve ${d.sve} is above the ${hw} bits ${ctx.board!.name} implements`,
+          {
+            hint: hw ? `use at most ${hw}, or "max"` : 'remove sve',
+          },
+        );
+    }
+  },
+});
+
+export const llcColoringOn = defineCheck({
+  id: 'llc-coloring-on',
+  title: 'LLC colours are only given when Xen runs with llc-coloring=on',
+  ref: 'xen-dt-bindings.md §5 rule 11, §6',
+  run(ctx) {
+    if (cmdlineFlag(ctx.config.xen.cmdline, 'llc-coloring')) return;
+    const hint = 'add llc-coloring=on to xen.cmdline';
+    if (ctx.config.xen.llcColors)
+      ctx.report(['xen', 'llcColors'], 'xen.llcColors needs llc-coloring=on', { hint });
+    if (ctx.config.dom0?.llcColors)
+      ctx.report(['dom0', 'llcColors'], 'dom0.llcColors needs llc-coloring=on', { hint });
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.llcColors)
+        ctx.report(
+          ['domains', i, 'llcColors'],
+          'llcColors needs Xen to run with llc-coloring=on; Xen would panic',
+          { hint },
+        );
+  },
+});
+
+export const sciCmdline = defineCheck({
+  id: 'sci-scmi-smc',
+  title: 'sci: scmi-smc needs scmi-smc-passthrough on the Xen command line',
+  ref: 'xen-dt-bindings.md §1.1 xen,sci_type, §6',
+  run(ctx) {
+    if (cmdlineFlag(ctx.config.xen.cmdline, 'scmi-smc-passthrough')) return;
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.sci === 'scmi-smc')
+        ctx.report(
+          ['domains', i, 'sci'],
+          'sci: scmi-smc needs scmi-smc-passthrough on the Xen command line',
+          {
+            hint: 'add scmi-smc-passthrough to xen.cmdline',
+          },
+        );
+  },
+});
+
+export const v8rMpu = defineCheck({
+  id: 'v8r-mpu',
+  title: 'v8rEl1Msa: mpu needs staticMemory and directMap',
+  ref: 'xen-dt-bindings.md §5 rule 13',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.v8rEl1Msa === 'mpu' && (!d.staticMemory || !d.directMap))
+        ctx.report(['domains', i, 'v8rEl1Msa'], 'an MPU (PMSA) guest must have staticMemory and directMap', {
+          hint: 'add staticMemory and directMap: true',
+        });
+  },
+});
+
+export const grantVersionMax = defineCheck({
+  id: 'grant-version-max',
+  title: "grantVersion is at most Xen's gnttab=max-ver (1 on Arm, 2 on x86 by default)",
+  ref: 'xen-dt-bindings.md §5 rule 20; createdomain-abi.md §3.3',
+  run(ctx) {
+    const opt = cmdlineValue(ctx.config.xen.cmdline, 'gnttab') ?? '';
+    const m = /max-ver:(\d)/.exec(opt);
+    const max = m ? Number(m[1]) : ctx.arch === 'x86_64' ? 2 : ctx.arch === undefined ? 2 : 1;
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.grantVersion !== undefined && d.grantVersion > max)
+        ctx.report(
+          ['domains', i, 'grantVersion'],
+          `grantVersion ${d.grantVersion} is above Xen's maximum of ${max}`,
+          {
+            hint: `use ${max}, or add gnttab=max-ver:${d.grantVersion} to xen.cmdline`,
+          },
+        );
+  },
+});
+
+export const vcpusLimit = defineCheck({
+  id: 'vcpus-limit',
+  title: 'vcpus is within the virtual GIC limit (8 with GICv2, 128 with GICv3)',
+  ref: 'xen-dt-bindings.md §5 rule 17',
+  run(ctx) {
+    if (ctx.arch === 'x86_64') return;
+    const gic = ctx.board?.gic?.version;
+    const max = gic === 2 ? 8 : 128;
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.vcpus > max)
+        ctx.report(
+          ['domains', i, 'vcpus'],
+          `${d.vcpus} vCPUs is above the limit of ${max}${gic ? ` for GICv${gic}` : ''}`,
+          {
+            hint: `use at most ${max}`,
+          },
+        );
+  },
+});
+
+export const passthroughIommu = defineCheck({
+  id: 'passthrough-iommu',
+  title: 'iommu: false is not combined with a partial device tree (Xen turns the IOMMU on anyway)',
+  severity: 'warning',
+  ref: 'xen-dt-bindings.md §7 item 4',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.iommu === false && d.passthrough?.dtb)
+        ctx.report(
+          ['domains', i, 'iommu'],
+          'a partial device tree makes Xen use the IOMMU even with iommu: false',
+          {
+            hint: 'remove iommu: false',
+          },
+        );
+  },
+});

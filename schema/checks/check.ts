@@ -1,0 +1,84 @@
+// A check is a named record (dtc checks.c): a stable id, a default severity, the checks that must
+// pass first, and a run function that reports through the context. The one ordered list of checks
+// is in ./index.ts; the runner is ./run.ts.
+import type { BoardFacts } from '../board.js';
+import type { Config, Domain } from '../config.js';
+import type { Severity } from '../diagnostic.js';
+import type { Kconfig } from '../kconfig.js';
+import type { Arch, ReleaseFacts, XenRelease } from '../releases.js';
+import type { PathSegment } from '../source.js';
+
+export interface CheckContext {
+  readonly config: Config;
+  readonly release: XenRelease;
+  readonly facts: ReleaseFacts;
+  /** The target architecture: config.arch, else the board's; undefined when neither says. */
+  readonly arch: Arch | undefined;
+  readonly board: BoardFacts | undefined;
+  readonly kconfig: Kconfig | undefined;
+  /** Reports a problem at a field path. */
+  report(path: readonly PathSegment[], message: string, extra?: { hint?: string; severity?: Severity }): void;
+}
+
+export interface Check {
+  /** Stable kebab-case id, shown in output, accepted by --warn/--error/--no-check. */
+  readonly id: string;
+  readonly severity: Severity;
+  /** One line: what the check guards against. */
+  readonly title: string;
+  /** Reference section (reference/*.md) the rule comes from. */
+  readonly ref?: string;
+  /** Checks that must pass first; if one fails this one is skipped (no cascades). */
+  readonly needs: readonly Check[];
+  run(ctx: CheckContext): void;
+}
+
+export function defineCheck(c: {
+  id: string;
+  severity?: Severity;
+  title: string;
+  ref?: string;
+  needs?: readonly Check[];
+  run: (ctx: CheckContext) => void;
+}): Check {
+  return { severity: 'error', needs: [], ...c };
+}
+
+/** Each domain with its index, for paths like ['domains', i, 'memory']. */
+export function eachDomain(config: Config): [Domain, number][] {
+  return config.domains.map((d, i) => [d, i]);
+}
+
+/** The domain's effective capabilities (4.21+ `capabilities`). */
+export function hasCap(d: Domain, cap: 'control' | 'hardware' | 'xenstore'): boolean {
+  return d.capabilities?.includes(cap) ?? false;
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Whether a Xen command-line option is set to a true value (`opt`, `opt=on|1|yes|true`). */
+export function cmdlineFlag(cmdline: string, option: string): boolean | undefined {
+  let result: boolean | undefined;
+  for (const tok of cmdline.split(/\s+/)) {
+    if (tok === '') continue;
+    const [name, value] = tok.split('=', 2) as [string, string | undefined];
+    const norm = name.replace(/-/g, '_');
+    const want = option.replace(/-/g, '_');
+    if (norm === want) result = value === undefined || /^(1|on|yes|true|enable|enabled)$/i.test(value);
+    else if (norm === `no_${want}`) result = false;
+  }
+  return result;
+}
+
+/** The value of a Xen command-line option (`opt=value`), last one wins. */
+export function cmdlineValue(cmdline: string, option: string): string | undefined {
+  let result: string | undefined;
+  const want = option.replace(/-/g, '_');
+  for (const tok of cmdline.split(/\s+/)) {
+    const eq = tok.indexOf('=');
+    if (eq > 0 && tok.slice(0, eq).replace(/-/g, '_') === want) result = tok.slice(eq + 1);
+  }
+  return result;
+}

@@ -1,0 +1,190 @@
+// Whole-system rules about domains: names, privileged roles, xenstore, run-time creation.
+import { type Check, defineCheck, eachDomain, hasCap } from './check.js';
+
+const RESERVED = new Set(['dom0', 'domain-0', 'xen', 'chosen']);
+
+export const uniqueDomainNames = defineCheck({
+  id: 'unique-domain-names',
+  title: 'Domain names are unique and not reserved',
+  ref: 'xen-dt-bindings.md §1 (node names under /chosen)',
+  run(ctx) {
+    const seen = new Map<string, number>();
+    for (const [d, i] of eachDomain(ctx.config)) {
+      const key = d.name.toLowerCase();
+      if (RESERVED.has(key)) {
+        ctx.report(['domains', i, 'name'], `"${d.name}" is reserved`, { hint: 'pick another name' });
+        continue;
+      }
+      const first = seen.get(key);
+      if (first !== undefined)
+        ctx.report(['domains', i, 'name'], `domain name "${d.name}" is already used by domains[${first}]`, {
+          hint: 'give every domain its own name (names compare without case)',
+        });
+      else seen.set(key, i);
+    }
+    for (const [p, i] of ctx.config.cpupools.map((p, i) => [p, i] as const)) {
+      if (ctx.config.cpupools.findIndex((q) => q.name === p.name) !== i)
+        ctx.report(['cpupools', i, 'name'], `cpupool name "${p.name}" is used twice`, {
+          hint: 'rename one pool',
+        });
+    }
+  },
+});
+
+export const archMatchesBoard = defineCheck({
+  id: 'arch-matches-board',
+  title: 'The config arch agrees with the board',
+  run(ctx) {
+    const { arch } = ctx.config;
+    if (arch && ctx.board && ctx.board.arch !== arch)
+      ctx.report(['arch'], `arch is ${arch} but board ${ctx.board.name} is ${ctx.board.arch}`, {
+        hint: 'remove arch (it is taken from the board) or pick a matching board',
+      });
+  },
+});
+
+export const singleHardwareDomain = defineCheck({
+  id: 'single-hardware-domain',
+  title: 'At most one hardware domain (dom0 or capabilities: [hardware])',
+  ref: 'xen-dt-bindings.md §5 rule 5',
+  run(ctx) {
+    let first: string | undefined = ctx.config.dom0 ? 'dom0' : undefined;
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (!hasCap(d, 'hardware')) continue;
+      if (first !== undefined)
+        ctx.report(['domains', i, 'capabilities'], `a second hardware domain (${first} is one already)`, {
+          hint: 'only one domain can own the hardware',
+        });
+      else first = d.name;
+    }
+  },
+});
+
+export const singleXenstoreDomain = defineCheck({
+  id: 'single-xenstore-domain',
+  title: 'At most one domain with capabilities: [xenstore]',
+  ref: 'xen-dt-bindings.md §5 rule 5 (set_xs_domain)',
+  run(ctx) {
+    let first: string | undefined;
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (!hasCap(d, 'xenstore')) continue;
+      if (first !== undefined)
+        ctx.report(['domains', i, 'capabilities'], `a second xenstore domain (${first} is one already)`, {
+          hint: 'keep the xenstore capability on one domain',
+        });
+      else first = d.name;
+    }
+  },
+});
+
+export const xenstoreProvider = defineCheck({
+  id: 'xenstore-provider',
+  title: 'A domain that asks for xenstore has a xenstore domain to talk to',
+  ref: 'xen-dt-bindings.md §5 rule 30',
+  needs: [singleXenstoreDomain],
+  run(ctx) {
+    const byDom = ctx.facts.xenstoreProvider === 'xenstore-domain';
+    const provider =
+      ctx.config.dom0 !== undefined ||
+      (byDom && ctx.config.domains.some((d) => d.boot && hasCap(d, 'xenstore')));
+    if (provider) return;
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (!d.boot || (d.xenstore !== 'enabled' && d.xenstore !== 'legacy')) continue;
+      ctx.report(
+        ['domains', i, 'xenstore'],
+        byDom
+          ? `xenstore: ${d.xenstore} needs dom0 or a domain with the xenstore capability; Xen would panic`
+          : `xenstore: ${d.xenstore} needs a dom0 on Xen ${ctx.release}; Xen would panic`,
+        { hint: 'use xenstore: no-xenstore (PV interfaces without xenstore) or add a dom0' },
+      );
+    }
+  },
+});
+
+export const xenstoreLegacyStaticMem = defineCheck({
+  id: 'xenstore-legacy-static-mem',
+  title: 'xenstore: legacy is not combined with static memory',
+  ref: 'xen-dt-bindings.md §1.1 xen,enhanced',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.boot && d.xenstore === 'legacy' && d.staticMemory)
+        ctx.report(['domains', i, 'xenstore'], 'xenstore: legacy cannot be used with staticMemory', {
+          hint: 'use xenstore: enabled, which lets Xen allocate the xenstore page',
+        });
+  },
+});
+
+export const runtimeNeedsToolstack = defineCheck({
+  id: 'runtime-needs-toolstack',
+  title: 'Domains created at run time (boot: false) have a dom0 or control domain to create them',
+  run(ctx) {
+    const toolstack =
+      ctx.config.dom0 !== undefined || ctx.config.domains.some((d) => d.boot && hasCap(d, 'control'));
+    if (toolstack) return;
+    for (const [d, i] of eachDomain(ctx.config))
+      if (!d.boot)
+        ctx.report(
+          ['domains', i, 'boot'],
+          `${d.name} is created at run time but no domain runs the toolstack`,
+          {
+            hint: 'add a dom0, give a boot-time domain capabilities: [control], or set boot: true',
+          },
+        );
+  },
+});
+
+export const hardwareDomainRestrictions = defineCheck({
+  id: 'hwdom-restrictions',
+  title: 'A hardware domain has no passthrough, partial device tree or nr_spis',
+  ref: 'xen-dt-bindings.md §5 rule 8',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (!d.boot || !hasCap(d, 'hardware')) continue;
+      for (const key of ['passthrough', 'iommu', 'nrSpis'] as const)
+        if (d[key] !== undefined)
+          ctx.report(['domains', i, key], `a hardware domain cannot set ${key}; Xen would panic`, {
+            hint: `remove ${key}: the hardware domain gets the host devices and interrupts`,
+          });
+    }
+  },
+});
+
+export const hardwareDomainIommu = defineCheck({
+  id: 'hwdom-iommu',
+  title: 'A boot-time hardware domain is direct-mapped or the board has an IOMMU',
+  ref: 'xen-dt-bindings.md §5 rule 8',
+  run(ctx) {
+    if (!ctx.board || ctx.board.iommu) return;
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.boot && hasCap(d, 'hardware') && !d.directMap)
+        ctx.report(
+          ['domains', i, 'capabilities'],
+          `board ${ctx.board.name} has no IOMMU, so the hardware domain must be direct-mapped`,
+          {
+            hint: 'add staticMemory and directMap: true to this domain',
+          },
+        );
+  },
+});
+
+export const x86BootDomains: Check = defineCheck({
+  id: 'x86-boot-domains',
+  title: 'On x86 only dom0 is built at boot; other domains are created at run time',
+  ref: 'xen-dt-bindings.md §4.1',
+  run(ctx) {
+    if (ctx.arch !== 'x86_64') return;
+    if (!ctx.config.dom0)
+      ctx.report(['dom0'], 'x86 needs a dom0: Xen builds exactly one initial domain there', {
+        hint: 'add a dom0 section',
+      });
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.boot)
+        ctx.report(
+          ['domains', i, 'boot'],
+          `Xen on x86 has no boot-time domain builder; ${d.name} must be boot: false`,
+          {
+            hint: 'set boot: false so dom0 creates it with xl',
+          },
+        );
+  },
+});

@@ -1,0 +1,204 @@
+// Memory rules: sizes Xen can encode, static banks, direct map, and fit on the board.
+import type { MemoryRange } from '../board.js';
+import { formatAddress, formatSize } from '../units.js';
+import { defineCheck, eachDomain } from './check.js';
+
+export const PAGE = 0x1000n;
+const MIB = 0x100000n;
+
+function overlaps(a: MemoryRange, b: MemoryRange): boolean {
+  return a.base < b.base + b.size && b.base < a.base + a.size;
+}
+
+function inside(r: MemoryRange, banks: readonly MemoryRange[]): boolean {
+  return banks.some((b) => r.base >= b.base && r.base + r.size <= b.base + b.size);
+}
+
+export const memorySize = defineCheck({
+  id: 'memory-size',
+  title: 'Domain memory is non-zero and a whole number of pages (a whole MiB for xl)',
+  ref: 'xen-dt-bindings.md §1.1 memory',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (d.memory === 0n)
+        ctx.report(['domains', i, 'memory'], 'memory is 0', { hint: 'give the domain some RAM, e.g. 64M' });
+      else if (d.memory % PAGE !== 0n)
+        ctx.report(['domains', i, 'memory'], `memory ${d.memory} is not a multiple of 4K`, {
+          hint: 'round it to whole pages',
+        });
+      else if (!d.boot && d.memory % MIB !== 0n)
+        ctx.report(['domains', i, 'memory'], 'xl takes memory in MiB; this size is not a whole MiB', {
+          hint: 'round memory to a multiple of 1M',
+        });
+    }
+  },
+});
+
+export const directMapNeedsStaticMem = defineCheck({
+  id: 'direct-map-needs-static-mem',
+  title: 'directMap is only used together with staticMemory',
+  ref: 'xen-dt-bindings.md §5 rule 6',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.directMap && !d.staticMemory)
+        ctx.report(['domains', i, 'directMap'], 'directMap needs staticMemory; Xen would panic', {
+          hint: 'add staticMemory banks, or remove directMap',
+        });
+  },
+});
+
+export const staticMemAligned = defineCheck({
+  id: 'static-mem-aligned',
+  title: 'Static memory banks are page aligned and non-empty',
+  ref: 'xen-dt-bindings.md §3.2',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      d.staticMemory?.forEach((b, j) => {
+        if (b.size === 0n || b.base % PAGE !== 0n || b.size % PAGE !== 0n)
+          ctx.report(
+            ['domains', i, 'staticMemory', j],
+            `bank ${formatAddress(b.base)}+${formatSize(b.size)} is empty or not 4K aligned`,
+            {
+              hint: 'use page-aligned base and size',
+            },
+          );
+      });
+  },
+});
+
+export const staticMemSum = defineCheck({
+  id: 'static-mem-sum',
+  title: 'The static memory banks add up to the domain memory',
+  ref: 'xen-dt-bindings.md §5 rule 25',
+  needs: [staticMemAligned],
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (!d.staticMemory) continue;
+      const sum = d.staticMemory.reduce((a, b) => a + b.size, 0n);
+      if (sum !== d.memory)
+        ctx.report(
+          ['domains', i, 'memory'],
+          `memory is ${formatSize(d.memory)} but the static banks add up to ${formatSize(sum)}`,
+          {
+            hint: `set memory: ${formatSize(sum)}`,
+          },
+        );
+    }
+  },
+});
+
+export const staticMemOverlap = defineCheck({
+  id: 'static-mem-overlap',
+  title: 'Static memory banks, host shared-memory ranges and the static heap do not overlap',
+  ref: 'xen-dt-bindings.md §3.2, §5 rule 2',
+  needs: [staticMemAligned],
+  run(ctx) {
+    const seen: { r: MemoryRange; what: string }[] = [];
+    ctx.config.xen.staticHeap?.forEach((r, j) => {
+      seen.push({ r, what: `xen.staticHeap[${j}]` });
+    });
+    const shmHosts = new Set<string>();
+    for (const [d, i] of eachDomain(ctx.config)) {
+      d.staticMemory?.forEach((r, j) => {
+        const clash = seen.find((s) => overlaps(s.r, r));
+        if (clash)
+          ctx.report(['domains', i, 'staticMemory', j], `bank overlaps ${clash.what}`, {
+            hint: 'give each bank its own range',
+          });
+        seen.push({ r, what: `domains[${i}].staticMemory[${j}] (${d.name})` });
+      });
+    }
+    for (const [d, i] of eachDomain(ctx.config)) {
+      d.sharedMemory?.forEach((s, j) => {
+        if (s.host === undefined || shmHosts.has(s.id)) return;
+        shmHosts.add(s.id);
+        const r = { base: s.host, size: s.size };
+        const clash = seen.find((x) => overlaps(x.r, r));
+        if (clash)
+          ctx.report(
+            ['domains', i, 'sharedMemory', j, 'host'],
+            `shared region ${s.id} overlaps ${clash.what}`,
+            {
+              hint: 'move the region outside static memory and the static heap',
+            },
+          );
+      });
+    }
+  },
+});
+
+export const staticMemLlc = defineCheck({
+  id: 'static-mem-llc-colors',
+  title: 'staticMemory is not combined with LLC colouring',
+  ref: 'xen-dt-bindings.md §5 rule 6',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      if (d.staticMemory && d.llcColors)
+        ctx.report(
+          ['domains', i, 'llcColors'],
+          'llcColors cannot be used with staticMemory; Xen would panic',
+          {
+            hint: 'drop one of the two',
+          },
+        );
+  },
+});
+
+export const p2mPoolSize = defineCheck({
+  id: 'p2m-pool-size',
+  title: 'p2mPool is a whole, non-zero number of MiB',
+  ref: 'xen-dt-bindings.md §1.1 xen,domain-p2m-mem-mb',
+  run(ctx) {
+    for (const [d, i] of eachDomain(ctx.config))
+      if (
+        d.p2mPool !== undefined &&
+        (d.p2mPool === 0n || d.p2mPool % MIB !== 0n || d.p2mPool / MIB > 0xffffffffn)
+      )
+        ctx.report(['domains', i, 'p2mPool'], 'p2mPool must be a whole, non-zero number of MiB', {
+          hint: 'e.g. 8M',
+        });
+  },
+});
+
+export const boardRam = defineCheck({
+  id: 'board-ram',
+  title: 'Domains fit in the board RAM; static banks lie in RAM and outside reserved ranges',
+  ref: 'xen-dt-bindings.md §5 rules 2, 24',
+  needs: [staticMemAligned],
+  run(ctx) {
+    const b = ctx.board;
+    if (!b) return;
+    const total = b.ramBanks.reduce((a, r) => a + r.size, 0n);
+    let used = ctx.config.dom0?.memory ?? 0n;
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (d.boot) used += d.memory;
+      d.staticMemory?.forEach((r, j) => {
+        if (!inside(r, b.ramBanks))
+          ctx.report(
+            ['domains', i, 'staticMemory', j],
+            `bank ${formatAddress(r.base)}+${formatSize(r.size)} is not inside ${b.name}'s RAM`,
+            {
+              hint: `RAM is ${b.ramBanks.map((x) => `${formatAddress(x.base)}+${formatSize(x.size)}`).join(', ')}`,
+            },
+          );
+        const res = b.reserved?.find((x) => overlaps(x, r));
+        if (res)
+          ctx.report(
+            ['domains', i, 'staticMemory', j],
+            `bank overlaps a reserved range at ${formatAddress(res.base)}${res.what ? ` (${res.what})` : ''}`,
+            {
+              hint: 'move the bank to free RAM',
+            },
+          );
+      });
+    }
+    if (used > total)
+      ctx.report(
+        ['domains'],
+        `domains need ${formatSize(used)} of RAM but ${b.name} has ${formatSize(total)}`,
+        {
+          hint: "lower the domains' memory or pick a board with more RAM",
+        },
+      );
+  },
+});
