@@ -424,7 +424,7 @@ class BlobEditor implements Editor {
       str.length,
       structLen,
     ];
-    header.forEach((v, i) => dv.setUint32(i * 4, v));
+    for (const [i, v] of header.entries()) dv.setUint32(i * 4, v);
     tree.memreserves.forEach((m, i) => {
       dv.setBigUint64(rsvOff + i * 16, m.address);
       dv.setBigUint64(rsvOff + i * 16 + 8, m.size);
