@@ -1,10 +1,11 @@
 import yargs from 'yargs';
 import type { CommandSpec } from './command.js';
+import { blobCommand } from './commands/blob.js';
 import { ExitError, UsageError } from './errors.js';
 import { type CliIO, processIO } from './io.js';
 
 // Order here is the order of `dombuild --help`.
-const commands: CommandSpec[] = [];
+const commands: CommandSpec[] = [blobCommand];
 
 const VERSION = '0.1.0';
 
