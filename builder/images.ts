@@ -112,6 +112,7 @@ export async function resolveImages(
   if (config.xen.image) {
     await fromFile('xen', 'xen', config.xen.image, 'xen.image');
   } else {
+    // schema's `xen-image-missing` check warns about this; the plan marks the entry placeholder.
     images.push({
       name: 'xen',
       role: 'xen',
@@ -119,13 +120,6 @@ export async function resolveImages(
       effectiveSize: XEN_PLACEHOLDER_SIZE,
       textOffset: 0n,
       placeholder: true,
-    });
-    diagnostics.push({
-      id: 'xen-image-placeholder',
-      severity: 'warning',
-      message: `no Xen image given: planning ${XEN_PLACEHOLDER_SIZE / 1024n / 1024n} MiB for it`,
-      path: 'xen.image',
-      hint: 'set xen.image to the Xen binary (e.g. /boot/xen-4.17-arm64) for exact addresses',
     });
   }
   if (config.xen.xsmPolicy) await fromFile('xsm-policy', 'xsm-policy', config.xen.xsmPolicy, 'xen.xsmPolicy');

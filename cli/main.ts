@@ -1,11 +1,23 @@
 import yargs from 'yargs';
 import type { CommandSpec } from './command.js';
 import { blobCommand } from './commands/blob.js';
+import { boardsCommand } from './commands/boards.js';
+import { dtcCommand } from './commands/dtc.js';
+import { planCommand } from './commands/plan.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
 import { ExitError, UsageError } from './errors.js';
 import { type CliIO, processIO } from './io.js';
 
 // Order here is the order of `dombuild --help`.
-const commands: CommandSpec[] = [blobCommand];
+const commands: CommandSpec[] = [
+  validateCommand,
+  planCommand,
+  dtcCommand,
+  blobCommand,
+  schemaCommand,
+  boardsCommand,
+];
 
 const VERSION = '0.1.0';
 

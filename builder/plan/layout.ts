@@ -101,9 +101,13 @@ export function planLayout(input: PlanInput): PlanResult {
   };
   for (const r of board.reserved) exclude(r.name, r.source, r.start, r.size);
   for (const d of config.domains) {
-    d.staticMemory?.forEach((b, i) => exclude(`${d.name}/static-mem[${i}]`, 'static-memory', b.base, b.size));
+    d.staticMemory?.forEach((b, i) => {
+      exclude(`${d.name}/static-mem[${i}]`, 'static-memory', b.base, b.size);
+    });
   }
-  config.xen.staticHeap?.forEach((b, i) => exclude(`xen/static-heap[${i}]`, 'static-heap', b.base, b.size));
+  config.xen.staticHeap?.forEach((b, i) => {
+    exclude(`xen/static-heap[${i}]`, 'static-heap', b.base, b.size);
+  });
   const shm = new Set<string>();
   for (const d of config.domains) {
     for (const s of d.sharedMemory ?? []) {
@@ -114,7 +118,7 @@ export function planLayout(input: PlanInput): PlanResult {
   }
   const top = board.ram.reduce((m, r) => (r.start + r.size > m.start + m.size ? r : m));
   if (method === 'uboot' && board.uboot) {
-    const size = board.uboot.relocationSize < top.size ? board.uboot.relocationSize : top.size;
+    const size = minBig(board.uboot.relocationSize, top.size);
     exclude('uboot-relocation', 'uboot-relocation', top.start + top.size - size, size);
   }
   if (direct) exclude('qemu/boot-stub', 'firmware', direct.ramBase, direct.stubSize);
@@ -302,6 +306,10 @@ function overlaps(a: bigint, as: bigint, b: bigint, bs: bigint): boolean {
   return a < b + bs && b < a + as;
 }
 
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
 function maxBig(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
@@ -321,6 +329,7 @@ export function hex(v: bigint): string {
 export function fmtSize(v: bigint): string {
   if (v >= MiB && v % MiB === 0n) return `${v / MiB} MiB`;
   if (v >= MiB) return `${(Number(v) / Number(MiB)).toFixed(1)} MiB`;
+  if (v >= KiB && v % KiB === 0n) return `${v / KiB} KiB`;
   if (v >= KiB) return `${(Number(v) / Number(KiB)).toFixed(1)} KiB`;
   return `${v} B`;
 }

@@ -1,0 +1,115 @@
+// `dombuild plan`: config → board → images → plan, then a table and bars, plan.json, or an SVG.
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { toBoardFacts } from '../../boards/facts.js';
+import { resolveBoard } from '../../boards/registry.js';
+import type { BoardDiagnostic } from '../../boards/types.js';
+import { resolveImages } from '../../builder/images.js';
+import { planToJson } from '../../builder/plan/json.js';
+import { planLayout } from '../../builder/plan/layout.js';
+import { renderPlanBars, renderPlanSvg, renderPlanTable } from '../../builder/plan/render.js';
+import { writeDtb } from '../../devicetree/dtb.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { loadConfig } from '../../schema/load.js';
+import { locate } from '../../schema/source.js';
+import { validate } from '../../schema/validate.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from '../io.js';
+
+/** ${DOMBUILD_CACHE:-$XDG_CACHE_HOME/dombuild}, with ~/.cache when XDG_CACHE_HOME is unset. */
+export function cacheDirFrom(env: CliIO['env']): string | undefined {
+  if (env.DOMBUILD_CACHE) return env.DOMBUILD_CACHE;
+  const xdg = env.XDG_CACHE_HOME ?? (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return xdg ? join(xdg, 'dombuild') : undefined;
+}
+
+export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  const file = resolve(io.cwd, String(args.config));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+  }
+  const configDir = dirname(file);
+  const loaded = loadConfig(text, file);
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const config = loaded.config;
+  if (!config) return finish(io, diagnostics, 1);
+
+  const boardOpts: Parameters<typeof resolveBoard>[1] = { configDir, qemu: 'auto', path: io.env.PATH ?? '' };
+  const cacheDir = cacheDirFrom(io.env);
+  if (cacheDir) boardOpts.cacheDir = cacheDir;
+  if (typeof args.boardDtb === 'string') boardOpts.boardDtb = resolve(io.cwd, args.boardDtb);
+  // --board is relative to where the user stands; a board in the config, to the config.
+  const setting = typeof args.board === 'string' ? args.board : config.board;
+  if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
+  const b = await resolveBoard(setting, boardOpts);
+  diagnostics.push(...b.diagnostics.map(fromBoard));
+  if (!b.board || !b.tree) return finish(io, diagnostics, 1);
+
+  diagnostics.push(
+    ...locate(validate(config, { board: toBoardFacts(b.board), source: loaded.source }), loaded.source),
+  );
+  if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics, 1);
+
+  const imgs = await resolveImages(config, { configDir });
+  diagnostics.push(...locate(imgs.diagnostics, loaded.source));
+  if (imgs.diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics, 1);
+
+  const result = planLayout({
+    config,
+    board: b.board,
+    images: imgs.images,
+    boardDtbSize: BigInt(writeDtb(b.tree).length),
+  });
+  diagnostics.push(...locate(result.diagnostics, loaded.source));
+  if (!result.plan) return finish(io, diagnostics, 1);
+  printDiagnostics(io, diagnostics);
+
+  if (args.json) {
+    io.stdout(planToJson(result.plan, { relativeTo: configDir }));
+    return 0;
+  }
+  if (typeof args.svg === 'string') {
+    const out = resolve(io.cwd, args.svg);
+    const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+    try {
+      await writeFile(tmp, renderPlanSvg(result.plan));
+      await rename(tmp, out);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new UsageError(`cannot write ${out} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+    }
+    io.stderr(`wrote ${out}\n`);
+  }
+  io.stdout(renderPlanTable(result.plan));
+  io.stdout(`\n${renderPlanBars(result.plan, { color: io.isTTY, width: 64 })}`);
+  return 0;
+}
+
+function fromBoard(d: BoardDiagnostic): Diagnostic {
+  const out: Diagnostic = { id: d.id, severity: d.severity, message: d.message, path: 'board' };
+  if (d.hint !== undefined) out.hint = d.hint;
+  if (d.where !== undefined && /:\d+:\d+$/.test(d.where)) {
+    const m = /^(.*):(\d+):(\d+)$/.exec(d.where)!;
+    out.file = m[1]!;
+    out.line = Number(m[2]);
+    out.col = Number(m[3]);
+  }
+  return out;
+}
+
+function finish(io: CliIO, diagnostics: Diagnostic[], code: number): number {
+  printDiagnostics(io, diagnostics);
+  return code;
+}
+
+function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
+    const path = d.path ? ` ${d.path}:` : '';
+    io.stderr(`${where}${d.severity} (${d.id}):${path} ${d.message}\n`);
+    if (d.hint) io.stderr(`  hint: ${d.hint}\n`);
+  }
+}
