@@ -1,6 +1,8 @@
 // Everything a command touches in the outside world, passed in so tests run commands in-process.
 export interface CliIO {
   stdout: (text: string) => void;
+  /** Writes raw bytes to standard output (a DTB from `dtc` with no -o); optional for fakes. */
+  stdoutBytes?: (bytes: Uint8Array) => void;
   stderr: (text: string) => void;
   /** Reads all of standard input (for `dtc` with no input file). */
   readStdin: () => Promise<Uint8Array>;
@@ -13,6 +15,7 @@ export interface CliIO {
 export function processIO(): CliIO {
   return {
     stdout: (t) => process.stdout.write(t),
+    stdoutBytes: (b) => process.stdout.write(b),
     stderr: (t) => process.stderr.write(t),
     readStdin: async () => {
       const chunks: Buffer[] = [];
