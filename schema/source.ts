@@ -23,11 +23,13 @@ export class ConfigSource {
     if (!this.doc?.contents) return undefined;
     let node: unknown = this.doc.contents;
     let best = nodeRange(node);
-    for (const seg of path) {
-      const next = child(node, seg);
+    for (let i = 0; i < path.length; i++) {
+      const next = child(node, path[i]!);
       if (next === undefined) break;
+      // A whole section is pointed at by its key, not by its first line.
+      const key = isMap(next) || isSeq(next) ? this.keyRangeOf(path.slice(0, i + 1)) : undefined;
       node = next;
-      best = nodeRange(node) ?? best;
+      best = key ?? nodeRange(node) ?? best;
     }
     return best;
   }

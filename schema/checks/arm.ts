@@ -58,7 +58,7 @@ export const directMapUartIrq = defineCheck({
   title: 'A direct-mapped domain without nrSpis needs a board UART interrupt Xen can find',
   ref: 'xen-dt-bindings.md §5 rule 16',
   run(ctx) {
-    if (!ctx.board || ctx.board.uart?.irq !== undefined) return;
+    if (!ctx.board || ctx.board.uart !== undefined) return;
     for (const [d, i] of eachDomain(ctx.config))
       if (d.boot && d.directMap && d.nrSpis === undefined)
         ctx.report(

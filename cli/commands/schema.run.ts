@@ -1,0 +1,13 @@
+// `dombuild schema`: the generated config reference, or the JSON Schema.
+import type { CliIO } from '../io.js';
+
+export async function runSchema(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  if (args['json-schema'] === true) {
+    const { configJsonSchemaText } = await import('../../schema/json-schema.js');
+    io.stdout(configJsonSchemaText());
+  } else {
+    const { renderSchemaDocs } = await import('../../schema/docs.js');
+    io.stdout(renderSchemaDocs());
+  }
+  return 0;
+}

@@ -1,0 +1,113 @@
+// `dombuild validate`: read the config (and the Kconfig it names), resolve the board, run the
+// checks, print the report. Exit 0 valid, 1 invalid, 2 usage or I/O error.
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { BoardFacts } from '../../schema/board.js';
+import type { CheckLevel } from '../../schema/checks/run.js';
+import { type Diagnostic, hasFailures } from '../../schema/diagnostic.js';
+import { type Kconfig, parseKconfig } from '../../schema/kconfig.js';
+import { loadConfig } from '../../schema/load.js';
+import { locate } from '../../schema/source.js';
+import { checkIds, validate } from '../../schema/validate.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from '../io.js';
+
+export async function runValidate(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  const file = String(args.config);
+  const abs = isAbsolute(file) ? file : resolve(io.cwd, file);
+  const levels = checkLevels(args);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+  }
+  const shown = relative(io.cwd, abs) || file;
+  const loaded = loadConfig(text, shown);
+  const diags: Diagnostic[] = [...loaded.diagnostics];
+  if (loaded.config) {
+    const configDir = dirname(abs);
+    const kconfig = await readKconfig(loaded.config.xen.kconfig, configDir, io, diags);
+    const board = await boardFacts(loaded.config.board, configDir, diags);
+    const opts: Parameters<typeof validate>[1] = { source: loaded.source, levels };
+    if (kconfig) opts.kconfig = kconfig;
+    if (board) opts.board = board;
+    diags.push(...validate(loaded.config, opts));
+  }
+  const located = locate(diags, loaded.source);
+  const strict = args.strict === true;
+  const failed = hasFailures(located, strict);
+  const render = await import('../../schema/render.js');
+  if (args.json === true) io.stdout(render.renderJson(shown, located, !failed));
+  else {
+    io.stdout(render.renderHuman(located, { color: io.isTTY && !io.env.NO_COLOR, sources: [loaded.source] }));
+    io.stdout(render.renderSummary(shown, located, failed, io.isTTY && !io.env.NO_COLOR));
+  }
+  return failed ? 1 : 0;
+}
+
+function checkLevels(args: Record<string, unknown>): Map<string, CheckLevel> {
+  const levels = new Map<string, CheckLevel>();
+  const known = new Set(checkIds());
+  const take = (flag: string, level: CheckLevel) => {
+    const v = args[flag];
+    const ids = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    for (const id of ids.map(String)) {
+      if (!known.has(id)) throw new UsageError(`--${flag}: unknown check id "${id}" (see docs/schema.md)`);
+      levels.set(id, level);
+    }
+  };
+  take('warn', 'warning');
+  take('error', 'error');
+  take('no-check', 'off');
+  return levels;
+}
+
+async function readKconfig(
+  path: string | undefined,
+  configDir: string,
+  io: CliIO,
+  diags: Diagnostic[],
+): Promise<Kconfig | undefined> {
+  if (path === undefined) return undefined;
+  const abs = isAbsolute(path) ? path : resolve(configDir, path);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    diags.push({
+      id: 'kconfig-unreadable',
+      severity: 'error',
+      message: `cannot read the Kconfig file ${path} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`,
+      path: 'xen.kconfig',
+      hint: 'point xen.kconfig at the .config of the Xen build, relative to the config file',
+    });
+    return undefined;
+  }
+  const r = parseKconfig(text, relative(io.cwd, abs));
+  diags.push(...r.diagnostics);
+  return r.kconfig;
+}
+
+async function boardFacts(
+  setting: Parameters<typeof import('../../boards/registry.js').resolveBoard>[0],
+  configDir: string,
+  diags: Diagnostic[],
+): Promise<BoardFacts | undefined> {
+  const [{ resolveBoard }, { toBoardFacts }] = await Promise.all([
+    import('../../boards/registry.js'),
+    import('../../boards/facts.js'),
+  ]);
+  const r = await resolveBoard(setting, { configDir, qemu: 'generated' });
+  for (const d of r.diagnostics) {
+    const diag: Diagnostic = {
+      id: d.id,
+      severity: d.severity,
+      message: d.where ? `${d.where}: ${d.message}` : d.message,
+      path: 'board',
+    };
+    if (d.hint) diag.hint = d.hint;
+    diags.push(diag);
+  }
+  return r.board ? toBoardFacts(r.board) : undefined;
+}
