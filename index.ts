@@ -11,6 +11,7 @@ export * from './images/kernel-header.js';
 export * from './images/probe.js';
 export * from './images/cpio.js';
 export * from './images/gzip.js';
+export * from './images/fit.js';
 export * from './schema/index.js';
 export * from './qemu/argv.js';
 export * from './qemu/assets.js';
