@@ -101,11 +101,14 @@ const XEN_PANIC = /Panic on CPU \d+/;
 const STAR_RULE = /^\*{10,}\s*$/;
 const GUEST_PANIC = /Kernel panic - not syncing/;
 const MAX_PANIC_LINES = 8;
+const BUILDING = /^\(XEN\).*\bLoading d(\d+) kernel\b/;
 
 export class ConsoleMonitor {
   private readonly results: DomainResult[];
   private panic: { t: number; lines: string[]; done: boolean } | undefined;
   private failed: ConsoleFailure | undefined;
+  /** The domid Xen was constructing last (`Loading dN kernel ...`), to name it in a panic. */
+  private building: number | undefined;
 
   constructor(private readonly expectations: readonly Expectation[]) {
     const names = new Set<string>();
@@ -118,6 +121,8 @@ export class ConsoleMonitor {
 
   /** Feeds one complete line. */
   line(line: ConsoleLine): void {
+    const loading = line.domid === undefined ? BUILDING.exec(line.text) : null;
+    if (loading) this.building = Number(loading[1]);
     this.watchPanic(line);
     let claimed = false;
     this.expectations.forEach((e, i) => {
@@ -161,8 +166,11 @@ export class ConsoleMonitor {
     if (!this.panic || this.failed) return;
     const message = this.panic.lines.join(' / ') || 'Xen panicked (no message)';
     this.failed = { reason: `Xen panic: ${message}`, t: this.panic.t };
+    // Xen names the domain in some panics; otherwise it is the one it was loading.
     const m = /Could not set up domain (\S+)/.exec(message);
+    const building = this.expectations.find((e) => e.domid !== undefined && e.domid === this.building);
     if (m?.[1]) this.failed.domain = m[1];
+    else if (building) this.failed.domain = building.domain;
   }
 
   /** Every expectation is met. */

@@ -114,6 +114,25 @@ describe('ConsoleMonitor', () => {
     });
   });
 
+  it('names the domain Xen was loading when its panic does not (recorded from Xen 4.17)', () => {
+    const m = new ConsoleMonitor([
+      { domain: 'small', match: 'ONE', domid: 1 },
+      { domain: 'huge', match: 'TWO', domid: 2 },
+    ]);
+    for (const l of [
+      '(XEN) Loading d1 kernel from boot module @ 0000000050000000',
+      '(XEN) *** LOADING DOMU cpus=1 memory=400000KB ***',
+      '(XEN) Loading d2 kernel from boot module @ 0000000050200000',
+      '(XEN) ****************************************',
+      '(XEN) Panic on CPU 0:',
+      '(XEN) Failed to allocate requested domain memory. 4194304KB unallocated. Fix the VMs configurations.',
+      '(XEN) ****************************************',
+    ]) {
+      m.line(parseConsoleLine(l, 1));
+    }
+    expect(m.failure?.domain).toBe('huge');
+  });
+
   it('still reports a panic cut off before its closing rule', () => {
     const m = new ConsoleMonitor([]);
     m.line(parseConsoleLine('(XEN) Panic on CPU 1:', 1));
