@@ -115,7 +115,7 @@ function checkBlock(
 export function readDtb(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): Tree {
   const lim = { ...defaultDtbLimits, ...limits };
   const h = readDtbHeader(bytes, lim);
-  const blob = new BlobReader(bytes).window(h.totalsize);
+  const blob = new BlobReader(bytes).window(0, h.totalsize);
   const tree = new Tree();
   tree.bootCpuid = h.bootCpuidPhys;
 
@@ -137,8 +137,10 @@ export function readDtb(bytes: Uint8Array, limits: Partial<DtbLimits> = {}): Tre
   // version 16 learns where the structure block ends by walking it.
   if (h.sizeDtStruct !== undefined) checkDisjoint(h, rsvEnd, structEnd);
   const used = walkStruct(
-    blob.window(structEnd),
-    blob.window(h.offDtStrings + h.sizeDtStrings),
+    // One copy of the structure block; property values are views into it, so the tree shares
+    // nothing with the caller's buffer and costs one allocation rather than one per value.
+    blob.copy(h.offDtStruct, structEnd),
+    blob.window(h.offDtStrings, h.offDtStrings + h.sizeDtStrings),
     h,
     tree,
     lim,
@@ -164,11 +166,39 @@ function checkDisjoint(h: DtbHeader, rsvEnd: number, structEnd: number): void {
   }
 }
 
+interface Open {
+  node: Node;
+  /** Built only once a node has many children or properties; small ones are scanned. */
+  childSet: Set<string> | undefined;
+  propSet: Set<string> | undefined;
+}
+
+const SCAN_LIMIT = 16;
+
+/** Refuses a duplicate name among `list`; returns the (possibly new) set that indexes it. */
+function addUnique(
+  set: Set<string> | undefined,
+  list: readonly { name: string }[],
+  name: string,
+  at: number,
+  what: string,
+): Set<string> | undefined {
+  if (set === undefined && list.length < SCAN_LIMIT) {
+    for (const x of list)
+      if (x.name === name) throw new DtbError('BADSTRUCTURE', at, `duplicate ${what} "${name}"`);
+    return undefined;
+  }
+  set ??= new Set(list.map((x) => x.name));
+  if (set.has(name)) throw new DtbError('BADSTRUCTURE', at, `duplicate ${what} "${name}"`);
+  set.add(name);
+  return set;
+}
+
 /** Walks the structure block into `tree`; returns the offset just past FDT_END. */
 function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, lim: DtbLimits): number {
   const strEnd = h.offDtStrings + h.sizeDtStrings;
   const names = new Map<number, string>();
-  const stack: { node: Node; children: Set<string>; props: Set<string> }[] = [];
+  const stack: Open[] = [];
   let sawRoot = false;
   let nodes = 0;
   let props = 0;
@@ -186,19 +216,18 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
           if (text !== '') throw new DtbError('BADSTRUCTURE', at, 'the root node must have an empty name');
           sawRoot = true;
           tree.root.name = '';
-          stack.push({ node: tree.root, children: new Set(), props: new Set() });
+          stack.push({ node: tree.root, childSet: undefined, propSet: undefined });
         } else {
           if (stack.length >= lim.maxDepth)
             throw new DtbError('LIMIT', at, `nodes nested deeper than ${lim.maxDepth}`);
           if (text === '' || text.includes('/'))
             throw new DtbError('BADSTRUCTURE', at, `node name "${text}" is empty or contains "/"`);
           const top = stack[stack.length - 1]!;
-          if (top.children.has(text)) throw new DtbError('BADSTRUCTURE', at, `duplicate node name "${text}"`);
-          top.children.add(text);
+          top.childSet = addUnique(top.childSet, top.node.children, text, at, 'node name');
           const node = new Node(text);
           node.parent = top.node;
           top.node.children.push(node);
-          stack.push({ node, children: new Set(), props: new Set() });
+          stack.push({ node, childSet: undefined, propSet: undefined });
         }
         if (++nodes > lim.maxNodes) throw new DtbError('LIMIT', at, `more than ${lim.maxNodes} nodes`);
         break;
@@ -211,7 +240,7 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
         const len = st.u32(p);
         const nameoff = st.u32(p + 4);
         if (stack.length === 0) throw new DtbError('BADSTRUCTURE', at, 'property outside any node');
-        const value = st.bytes(p + 8, len);
+        const value = st.view(p + 8, len);
         p = align4(p + 8 + len);
         let name = names.get(nameoff);
         if (name === undefined) {
@@ -221,8 +250,7 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
           names.set(nameoff, name);
         }
         const top = stack[stack.length - 1]!;
-        if (top.props.has(name)) throw new DtbError('BADSTRUCTURE', at, `duplicate property "${name}"`);
-        top.props.add(name);
+        top.propSet = addUnique(top.propSet, top.node.props, name, at, 'property');
         top.node.props.push({ name, value, labels: [] } satisfies Property);
         if (++props > lim.maxProps) throw new DtbError('LIMIT', at, `more than ${lim.maxProps} properties`);
         break;
@@ -265,17 +293,18 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
     throw new TreeError(`boot cpuid ${tree.bootCpuid} is not a u32`);
   for (const m of tree.memreserves) checkReserve(m);
 
-  // Pass 1: sizes and the strings block, in the order dtc meets the names.
+  // Pass 1: sizes and the strings block, in the order dtc meets the names. Pass 2 walks the
+  // same order, so per-node and per-property results are kept in plain arrays.
   const strings = new StringTable();
-  const nodeNames = new Map<Node, Uint8Array>();
-  const nameOffs = new Map<Property, number>();
+  const nodeNames: (string | Uint8Array)[] = [];
+  const nameOffs: number[] = [];
   let structSize = 4; // FDT_END
   for (const node of tree.root.walk()) {
-    const name = encodeName(node.name, 'node');
-    nodeNames.set(node, name);
+    const name = asciiOrBytes(node.name, 'node');
+    nodeNames.push(name);
     structSize += 4 + align4(name.length + 1) + 4; // BEGIN_NODE, name, END_NODE
     for (const p of node.props) {
-      nameOffs.set(p, strings.insert(encodeName(p.name, 'property')));
+      nameOffs.push(strings.offsetOf(p.name));
       structSize += 12 + align4(p.value.length);
     }
   }
@@ -308,15 +337,21 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
   // Pass 2: the structure block, depth first; an explicit stack keeps deep trees off the JS stack.
   o = structOff;
   const stack: { node: Node; next: number }[] = [];
+  let ni = 0;
+  let pi = 0;
   const open = (node: Node) => {
     dv.setUint32(o, FDT_BEGIN_NODE);
-    const name = nodeNames.get(node)!;
-    out.set(name, o + 4);
+    const name = nodeNames[ni++]!;
+    if (typeof name === 'string') {
+      for (let i = 0; i < name.length; i++) out[o + 4 + i] = name.charCodeAt(i);
+    } else {
+      out.set(name, o + 4);
+    }
     o += 4 + align4(name.length + 1);
     for (const p of node.props) {
       dv.setUint32(o, FDT_PROP);
       dv.setUint32(o + 4, p.value.length);
-      dv.setUint32(o + 8, nameOffs.get(p)!);
+      dv.setUint32(o + 8, nameOffs[pi++]!);
       out.set(p.value, o + 12);
       o += 12 + align4(p.value.length);
     }
@@ -349,19 +384,15 @@ function checkReserve(m: MemReserve): void {
 
 const encoder = new TextEncoder();
 
-function encodeName(name: string, what: string): Uint8Array {
+/** An ASCII name as itself (one byte per char), anything else as its UTF-8 bytes; NUL refused. */
+function asciiOrBytes(name: string, what: string): string | Uint8Array {
   let ascii = true;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c === 0) throw new TreeError(`${what} name "${name.replace('\0', '\\0')}" contains NUL`);
     if (c >= 0x80) ascii = false;
   }
-  if (ascii) {
-    const b = new Uint8Array(name.length);
-    for (let i = 0; i < name.length; i++) b[i] = name.charCodeAt(i);
-    return b;
-  }
-  return encoder.encode(name);
+  return ascii ? name : encoder.encode(name);
 }
 
 /** Strings up to this many bytes have every tail indexed; longer ones are scanned. */
@@ -375,12 +406,26 @@ const TAIL_INDEX_CAP = 64;
 class StringTable {
   private readonly tails = new Map<string, number>();
   private readonly long: { key: string; off: number }[] = [];
-  private readonly parts: Uint8Array[] = [];
+  private readonly parts: string[] = [];
   length = 0;
 
-  insert(bytes: Uint8Array): number {
+  private readonly byName = new Map<string, number>();
+
+  /** The offset for a property name, inserting it on first use. */
+  offsetOf(name: string): number {
+    let off = this.byName.get(name);
+    if (off === undefined) {
+      off = this.insert(asciiOrBytes(name, 'property'));
+      this.byName.set(name, off);
+    }
+    return off;
+  }
+
+  /** `key` holds one char per byte: the name itself when ASCII, else its UTF-8 bytes. */
+  private insert(name: string | Uint8Array): number {
     let key = '';
-    for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]!);
+    if (typeof name === 'string') key = name;
+    else for (let i = 0; i < name.length; i++) key += String.fromCharCode(name[i]!);
     if (key.length <= TAIL_INDEX_CAP) {
       const hit = this.tails.get(key);
       if (hit !== undefined) return hit;
@@ -394,14 +439,14 @@ class StringTable {
       if (!this.tails.has(tail)) this.tails.set(tail, off + k);
     }
     if (key.length > TAIL_INDEX_CAP) this.long.push({ key, off });
-    this.parts.push(bytes);
-    this.length += bytes.length + 1;
+    this.parts.push(key);
+    this.length += key.length + 1;
     return off;
   }
 
   writeTo(out: Uint8Array, at: number): void {
     for (const p of this.parts) {
-      out.set(p, at);
+      for (let i = 0; i < p.length; i++) out[at + i] = p.charCodeAt(i);
       at += p.length + 1;
     }
   }

@@ -6,35 +6,51 @@ import { DtbError } from './errors.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class BlobReader {
-  private readonly view: DataView;
+  private readonly dv: DataView;
   /** One past the last readable byte; offsets stay absolute within the original blob. */
   readonly end: number;
 
-  constructor(readonly blob: Uint8Array) {
-    this.view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-    this.end = blob.byteLength;
+  /** `blob[0]` is the byte at absolute offset `base` (a block cut out of a larger blob). */
+  constructor(
+    readonly blob: Uint8Array,
+    readonly base = 0,
+  ) {
+    this.dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    this.end = base + blob.byteLength;
   }
 
-  /** A reader over the first `end` bytes only (offsets unchanged), for a block's window. */
-  window(end: number): BlobReader {
-    this.check(0, end, 'window');
-    return new BlobReader(this.blob.subarray(0, end));
+  /** A reader over [start, end) only (offsets unchanged), for one block. */
+  window(start: number, end: number): BlobReader {
+    this.check(start, end - start, 'block');
+    return new BlobReader(this.blob.subarray(start - this.base, end - this.base), start);
+  }
+
+  /** Like `window`, over a private copy of the bytes, so what is read from it can be kept. */
+  copy(start: number, end: number): BlobReader {
+    this.check(start, end - start, 'block');
+    return new BlobReader(this.blob.slice(start - this.base, end - this.base), start);
   }
 
   u32(off: number): number {
     this.check(off, 4, 'a 32-bit field');
-    return this.view.getUint32(off);
+    return this.dv.getUint32(off - this.base);
   }
 
   u64(off: number): bigint {
     this.check(off, 8, 'a 64-bit field');
-    return this.view.getBigUint64(off);
+    return this.dv.getBigUint64(off - this.base);
   }
 
-  /** A copy of `len` bytes at `off` (the tree never aliases the input blob). */
+  /** A copy of `len` bytes at `off`. */
   bytes(off: number, len: number): Uint8Array {
     this.check(off, len, `${len} bytes`);
-    return this.blob.slice(off, off + len);
+    return this.blob.slice(off - this.base, off - this.base + len);
+  }
+
+  /** `len` bytes at `off` without copying: a view that shares this reader's memory. */
+  view(off: number, len: number): Uint8Array {
+    this.check(off, len, `${len} bytes`);
+    return this.blob.subarray(off - this.base, off - this.base + len);
   }
 
   /**
@@ -46,21 +62,24 @@ export class BlobReader {
     const stop = Math.min(limit, this.end);
     this.check(off, 0, 'a string');
     const b = this.blob;
-    let i = off;
+    const base = this.base;
+    let i = off - base;
+    const stopAt = stop - base;
     let ascii = true;
-    while (i < stop && b[i] !== 0) {
+    while (i < stopAt && b[i] !== 0) {
       if (b[i]! >= 0x80) ascii = false;
       i++;
     }
-    if (i >= stop) throw new DtbError('TRUNCATED', off, 'string runs past the end of its block');
-    const length = i - off;
+    if (i >= stopAt) throw new DtbError('TRUNCATED', off, 'string runs past the end of its block');
+    const from = off - base;
+    const length = i - from;
     if (ascii && length <= 64) {
       let s = '';
-      for (let j = off; j < i; j++) s += String.fromCharCode(b[j]!);
+      for (let j = from; j < i; j++) s += String.fromCharCode(b[j]!);
       return { text: s, length };
     }
     try {
-      return { text: utf8.decode(b.subarray(off, i)), length };
+      return { text: utf8.decode(b.subarray(from, i)), length };
     } catch {
       throw new DtbError('BADSTRUCTURE', off, 'name is not valid UTF-8');
     }
@@ -71,7 +90,7 @@ export class BlobReader {
       throw new DtbError('TRUNCATED', Number.isSafeInteger(off) ? off : undefined, `bad offset for ${what}`);
     }
     // Offsets and lengths come from u32 fields, so the sum stays exact in a double.
-    if (off + len > this.end) {
+    if (off < this.base || off + len > this.end) {
       throw new DtbError('TRUNCATED', off, `${what} at ${off} runs past the end (${this.end} bytes)`);
     }
   }

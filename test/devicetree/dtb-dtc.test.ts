@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readDtb, writeDtb } from '../../devicetree/dtb.js';
 import { guessValueForm, printDts } from '../../devicetree/dts-print.js';
-import type { Tree } from '../../devicetree/tree.js';
+import { Tree } from '../../devicetree/tree.js';
 import { requireTools } from '../support/tools.js';
 import { arbTree } from './fixtures/arb-tree.js';
 import { dtcOk, same, text } from './fixtures/dtc.js';
@@ -74,6 +74,36 @@ describe.skipIf(!gate.available)(`writeDtb and printDts against dtc ${gate.reaso
         expect(hex(writeDtb(t, { version: 16 }))).toBe(hex(theirs));
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('shares long names (past the tail index) exactly as dtc does', () => {
+    // Names of 40..140 chars over a tiny alphabet, so whole-name and tail matches are frequent
+    // both below and above the writer's 64-byte tail index.
+    const longName = fc
+      .tuple(
+        fc.constantFrom('a', 'b'),
+        fc.string({ unit: fc.constantFrom('a', 'b', '-'), minLength: 0, maxLength: 3 }),
+      )
+      .chain(([first, tail]) =>
+        fc
+          .integer({ min: 40, max: 140 })
+          .map((n) => first + 'x'.repeat(n - first.length - tail.length) + tail),
+      );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(3), longName), { minLength: 1, maxLength: 12 }), (entries) => {
+        const t = new Tree();
+        for (const [i, name] of entries) {
+          const n = t.root.ensureChild(`n${i}`);
+          if (!n.prop(name)) n.setProp(name, new Uint8Array(0));
+          // A name that is the tail of another, placed both before and after it.
+          const tail = name.slice(name.length - 70);
+          if (!n.prop(tail)) n.setProp(tail, new Uint8Array(0));
+        }
+        const theirs = dtcOk('dts', 'dtb', printDts(t), ['-f']);
+        expect(hex(writeDtb(t))).toBe(hex(theirs));
+      }),
+      { numRuns: 30 },
     );
   });
 });
