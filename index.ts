@@ -20,3 +20,5 @@ export * from './qemu/errors.js';
 export * from './qemu/junit.js';
 export * from './qemu/machine-dtb.js';
 export * from './qemu/runner.js';
+export * from './builder/createdomain/index.js';
+export * from './builder/blob/index.js';

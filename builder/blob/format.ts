@@ -1,6 +1,6 @@
 // The createdomain.bin format as data: magic, version, record types and limits. The prose spec
 // is docs/blob-format.md; the two must change together.
-import type { XenArch } from '../createdomain/releases.js';
+import type { CreateDomainArch } from '../createdomain/releases.js';
 
 export const BLOB_MAGIC = Uint8Array.from([0x58, 0x43, 0x44, 0x42]); // "XCDB"
 export const FORMAT_MAJOR = 1;
@@ -29,7 +29,7 @@ export const H = {
   reserved1: 28,
 } as const;
 
-export const ARCH_CODES: Readonly<Record<XenArch, number>> = { arm64: 1, x86_64: 2 };
+export const ARCH_CODES: Readonly<Record<CreateDomainArch, number>> = { arm64: 1, x86_64: 2 };
 
 export const RECORD = {
   DOMAIN: 0x0001,

@@ -1,8 +1,10 @@
 // createdomain.bin bytes → Blob. Order of checks: magic, version, header, length, CRC, then the
 // records; the first problem found is thrown as a BlobError with its offset.
+
+import { isXenRelease } from '../../schema/releases.js';
 import { decodeCreateDomain } from '../createdomain/decode.js';
 import { CreateDomainError } from '../createdomain/errors.js';
-import { isXenRelease, RELEASES, type XenArch } from '../createdomain/releases.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainArch } from '../createdomain/releases.js';
 import { blobCrc } from './crc32.js';
 import { BlobError } from './errors.js';
 import {
@@ -43,14 +45,14 @@ function readHeader(r: BlobReader): BlobHeader {
   // A newer minor version may grow the header; this reader skips what it does not know.
   if (headerSize < HEADER_SIZE || headerSize % 8 !== 0)
     throw new BlobError('BAD_HEADER', H.headerSize, `header size ${headerSize}`);
-  const arch = lookup(ARCH_CODES, r.u8(H.arch, 'arch')) as XenArch | undefined;
+  const arch = lookup(ARCH_CODES, r.u8(H.arch, 'arch')) as CreateDomainArch | undefined;
   if (!arch) throw new BlobError('BAD_HEADER', H.arch, 'unknown arch code');
   r.zeros(H.reserved0, 1, 'BAD_HEADER', 'reserved header byte');
   const release = `${r.u8(H.xenMajor, 'Xen major')}.${r.u8(H.xenMinor, 'Xen minor')}`;
   if (!isXenRelease(release))
     throw new BlobError('BAD_HEADER', H.xenMajor, `Xen ${release} is not a supported release`);
   const interfaceVersion = r.u32(H.interfaceVersion, 'interface version');
-  if (interfaceVersion !== RELEASES[release].interfaceVersion) {
+  if (interfaceVersion !== CREATEDOMAIN_RELEASES[release].interfaceVersion) {
     throw new BlobError(
       'BAD_HEADER',
       H.interfaceVersion,

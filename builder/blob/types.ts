@@ -1,7 +1,8 @@
 // What a createdomain.bin says, as values: BlobSpec is what writeBlob takes, Blob what readBlob
 // gives back (the same content plus where each piece was found).
 
-import type { XenArch, XenRelease } from '../createdomain/releases.js';
+import type { XenRelease } from '../../schema/releases.js';
+import type { CreateDomainArch } from '../createdomain/releases.js';
 import type { CreateDomainSpec } from '../createdomain/spec.js';
 import type { DomainKind, ModuleKind } from './format.js';
 
@@ -32,7 +33,7 @@ export interface BlobDomainSpec {
 }
 
 export interface BlobSpec {
-  arch: XenArch;
+  arch: CreateDomainArch;
   release: XenRelease;
   domains: BlobDomainSpec[];
 }
@@ -41,7 +42,7 @@ export interface BlobHeader {
   formatMajor: number;
   formatMinor: number;
   headerSize: number;
-  arch: XenArch;
+  arch: CreateDomainArch;
   release: XenRelease;
   interfaceVersion: number;
   domainCount: number;

@@ -1,7 +1,7 @@
 // BlobSpec → createdomain.bin bytes (docs/blob-format.md). Deterministic: the same spec gives the
 // same bytes on every machine.
 import { encodeCreateDomain } from '../createdomain/encode.js';
-import { RELEASES } from '../createdomain/releases.js';
+import { CREATEDOMAIN_RELEASES } from '../createdomain/releases.js';
 import { blobCrc } from './crc32.js';
 import { BlobError } from './errors.js';
 import {
@@ -127,7 +127,7 @@ export function writeBlob(spec: BlobSpec): Uint8Array {
   dv.setUint8(H.xenMajor, major);
   dv.setUint8(H.xenMinor, minor);
   dv.setUint16(H.domainCount, spec.domains.length, true);
-  dv.setUint32(H.interfaceVersion, RELEASES[spec.release].interfaceVersion, true);
+  dv.setUint32(H.interfaceVersion, CREATEDOMAIN_RELEASES[spec.release].interfaceVersion, true);
   dv.setUint32(H.totalLength, total, true);
   let off = HEADER_SIZE;
   for (const p of body.parts) {

@@ -19,7 +19,7 @@ import {
 } from './constants.js';
 import { CreateDomainError } from './errors.js';
 import { FIELD_SIZE, type FieldKey, type FieldLayout, layoutFor } from './layout.js';
-import { type CreateDomainTarget, RELEASES } from './releases.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from './releases.js';
 import type { CreateDomainSpec } from './spec.js';
 
 export interface DecodedField {
@@ -111,7 +111,7 @@ function nameOf<T extends string>(
 
 /** Bytes → spec with names, for the given release and arch. */
 export function decodeCreateDomain(bytes: Uint8Array, target: CreateDomainTarget): CreateDomainSpec {
-  const facts = RELEASES[target.release];
+  const facts = CREATEDOMAIN_RELEASES[target.release];
   const fields = readDomctlFields(bytes, target);
   const byKey = new Map<FieldKey, DecodedField>(fields.map((f) => [f.layout.key, f]));
   const at = (k: FieldKey) => byKey.get(k)?.layout.offset ?? 0;

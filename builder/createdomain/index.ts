@@ -1,10 +1,24 @@
 // builder/createdomain: the exact XEN_DOMCTL_createdomain argument for each release and arch.
 export * from './constants.js';
-export * from './decode.js';
-export * from './encode.js';
+export { type DecodedField, decodeCreateDomain, readDomctlFields } from './decode.js';
+export { encodeCreateDomain } from './encode.js';
 export * from './errors.js';
-export * from './handle.js';
-export * from './layout.js';
-export * from './problems.js';
-export * from './releases.js';
+export { domainHandle, formatHandle } from './handle.js';
+export {
+  FIELD_SIZE,
+  type FieldKey,
+  type FieldLayout,
+  type FieldType,
+  fieldFor,
+  layoutFor,
+} from './layout.js';
+export { createDomainProblems } from './problems.js';
+export {
+  CREATEDOMAIN_ARCHES,
+  CREATEDOMAIN_RELEASES,
+  type CreateDomainArch,
+  type CreateDomainReleaseFacts,
+  type CreateDomainTarget,
+  isCreateDomainArch,
+} from './releases.js';
 export * from './spec.js';

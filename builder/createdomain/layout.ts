@@ -1,6 +1,11 @@
 // Where each field of `struct xen_domctl` (cmd = createdomain) lives, per layout family, as
 // data (reference/createdomain-abi.md §1, §6). Offsets are absolute in the 144-byte buffer.
-import { type ArmArchLayoutId, type CommonLayoutId, type CreateDomainTarget, RELEASES } from './releases.js';
+import {
+  type ArmArchLayoutId,
+  type CommonLayoutId,
+  CREATEDOMAIN_RELEASES,
+  type CreateDomainTarget,
+} from './releases.js';
 
 export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'bytes16';
 
@@ -130,7 +135,7 @@ export function layoutFor(target: CreateDomainTarget): readonly FieldLayout[] {
   const id = `${target.release}/${target.arch}`;
   const hit = cache.get(id);
   if (hit) return hit;
-  const facts = RELEASES[target.release];
+  const facts = CREATEDOMAIN_RELEASES[target.release];
   const common = COMMON[facts.common];
   const archRows = target.arch === 'x86_64' ? X86_ARCH : ARM_ARCH[facts.armArch];
   const fields = [

@@ -5,7 +5,7 @@
 import { type CdfFlag, DOMID_ANY, DOMID_FIRST_RESERVED, X86_EMU_FLAGS } from './constants.js';
 import type { CreateDomainProblem, CreateDomainProblemId } from './errors.js';
 import { specToRaw } from './raw.js';
-import { type CreateDomainTarget, RELEASES } from './releases.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from './releases.js';
 import type { CreateDomainSpec } from './spec.js';
 
 /** Arch limits that do not change between 4.17 and 4.22. */
@@ -38,7 +38,7 @@ export function createDomainProblems(
   const out = specToRaw(spec, target).problems;
   if (out.some((p) => p.id === 'createdomain-arch-mismatch')) return out;
   const add = (id: CreateDomainProblemId, field: string, message: string) => out.push({ id, field, message });
-  const facts = RELEASES[target.release];
+  const facts = CREATEDOMAIN_RELEASES[target.release];
   const has = (f: CdfFlag) => spec.flags.includes(f);
   const hvm = has('XEN_DOMCTL_CDF_hvm');
   const hap = has('XEN_DOMCTL_CDF_hap');

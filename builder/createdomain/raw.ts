@@ -15,7 +15,7 @@ import {
 } from './constants.js';
 import type { CreateDomainProblem } from './errors.js';
 import { type FieldKey, type FieldType, fieldFor } from './layout.js';
-import { type CreateDomainTarget, RELEASES } from './releases.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from './releases.js';
 import type { CreateDomainSpec } from './spec.js';
 
 export type RawValues = Partial<Record<Exclude<FieldKey, 'handle'>, number>>;
@@ -72,7 +72,7 @@ export function specToRaw(
   spec: CreateDomainSpec,
   target: CreateDomainTarget,
 ): { raw: RawCreateDomain; problems: CreateDomainProblem[] } {
-  const facts = RELEASES[target.release];
+  const facts = CREATEDOMAIN_RELEASES[target.release];
   const rel = target.release;
   const problems: CreateDomainProblem[] = [];
   const v: RawValues = {

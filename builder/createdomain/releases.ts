@@ -1,16 +1,16 @@
 // Per-release facts of XEN_DOMCTL_createdomain, as data (reference/createdomain-abi.md §2, §3).
-// Code looks facts up here by release; nothing tests a version number inline.
+// Code looks facts up here by release; nothing tests a version number inline. The release list
+// and interface versions come from the schema's release table, the one place they are kept.
+import { releaseFacts, type XenRelease } from '../../schema/releases.js';
 import type { ArmSciType, CdfFlag, TeeType, V8rEl1Msa } from './constants.js';
 
-export const XEN_RELEASES = ['4.17', '4.18', '4.19', '4.20', '4.21', '4.22'] as const;
-export type XenRelease = (typeof XEN_RELEASES)[number];
-
-export const XEN_ARCHES = ['arm64', 'x86_64'] as const;
-export type XenArch = (typeof XEN_ARCHES)[number];
+export const CREATEDOMAIN_ARCHES = ['arm64', 'x86_64'] as const;
+/** The architectures with a createdomain ABI (arm32 is not probed). */
+export type CreateDomainArch = (typeof CREATEDOMAIN_ARCHES)[number];
 
 export interface CreateDomainTarget {
   release: XenRelease;
-  arch: XenArch;
+  arch: CreateDomainArch;
 }
 
 /** Which struct body the release uses; see layout.ts. */
@@ -18,7 +18,7 @@ export type CommonLayoutId = 'L1' | 'L2-altp2m-u32' | 'L2-altp2m-pair';
 /** Which `struct xen_arch_domainconfig` an arm64 build of the release has; see layout.ts. */
 export type ArmArchLayoutId = 'arm-4.17' | 'arm-4.18' | 'arm-4.21' | 'arm-4.22';
 
-export interface ReleaseFacts {
+export interface CreateDomainReleaseFacts {
   release: XenRelease;
   /** XEN_DOMCTL_INTERFACE_VERSION; Xen demands strict equality (-EACCES otherwise). */
   interfaceVersion: number;
@@ -99,11 +99,11 @@ const post421 = {
   armSciTypes: SCI_421,
 } as const;
 
-export const RELEASES: Readonly<Record<XenRelease, ReleaseFacts>> = {
+export const CREATEDOMAIN_RELEASES: Readonly<Record<XenRelease, CreateDomainReleaseFacts>> = {
   '4.17': {
     ...base,
     release: '4.17',
-    interfaceVersion: 0x15,
+    interfaceVersion: releaseFacts('4.17').domctlInterfaceVersion,
     common: 'L1',
     armArch: 'arm-4.17',
     teeTypes: TEE_417,
@@ -112,18 +112,30 @@ export const RELEASES: Readonly<Record<XenRelease, ReleaseFacts>> = {
   '4.18': {
     ...base,
     release: '4.18',
-    interfaceVersion: 0x16,
+    interfaceVersion: releaseFacts('4.18').domctlInterfaceVersion,
     common: 'L1',
     armArch: 'arm-4.18',
     x86HvmEmulation: HVM_EMU_417,
   },
-  '4.19': { ...base, release: '4.19', interfaceVersion: 0x17, common: 'L2-altp2m-u32', armArch: 'arm-4.18' },
-  '4.20': { ...base, release: '4.20', interfaceVersion: 0x17, common: 'L2-altp2m-u32', armArch: 'arm-4.18' },
+  '4.19': {
+    ...base,
+    release: '4.19',
+    interfaceVersion: releaseFacts('4.19').domctlInterfaceVersion,
+    common: 'L2-altp2m-u32',
+    armArch: 'arm-4.18',
+  },
+  '4.20': {
+    ...base,
+    release: '4.20',
+    interfaceVersion: releaseFacts('4.20').domctlInterfaceVersion,
+    common: 'L2-altp2m-u32',
+    armArch: 'arm-4.18',
+  },
   '4.21': {
     ...base,
     ...post421,
     release: '4.21',
-    interfaceVersion: 0x17,
+    interfaceVersion: releaseFacts('4.21').domctlInterfaceVersion,
     common: 'L2-altp2m-pair',
     armArch: 'arm-4.21',
   },
@@ -131,7 +143,7 @@ export const RELEASES: Readonly<Record<XenRelease, ReleaseFacts>> = {
     ...base,
     ...post421,
     release: '4.22',
-    interfaceVersion: 0x18,
+    interfaceVersion: releaseFacts('4.22').domctlInterfaceVersion,
     common: 'L2-altp2m-pair',
     armArch: 'arm-4.22',
     v8rEl1Msa: V8R_422,
@@ -139,10 +151,6 @@ export const RELEASES: Readonly<Record<XenRelease, ReleaseFacts>> = {
   },
 };
 
-export function isXenRelease(s: string): s is XenRelease {
-  return (XEN_RELEASES as readonly string[]).includes(s);
-}
-
-export function isXenArch(s: string): s is XenArch {
-  return (XEN_ARCHES as readonly string[]).includes(s);
+export function isCreateDomainArch(s: string): s is CreateDomainArch {
+  return (CREATEDOMAIN_ARCHES as readonly string[]).includes(s);
 }

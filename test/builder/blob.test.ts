@@ -7,12 +7,13 @@ import { FLAG_CRITICAL, H, MODULE_KINDS, type ModuleKind } from '../../builder/b
 import { readBlob } from '../../builder/blob/read.js';
 import { type BlobSpec, blobSpecOf } from '../../builder/blob/types.js';
 import { writeBlob } from '../../builder/blob/write.js';
-import { type CreateDomainTarget, XEN_ARCHES, XEN_RELEASES } from '../../builder/createdomain/releases.js';
+import { CREATEDOMAIN_ARCHES, type CreateDomainTarget } from '../../builder/createdomain/releases.js';
 import { createDomainSpec } from '../../builder/createdomain/spec.js';
+import { XEN_RELEASES } from '../../schema/releases.js';
 import { arbSpec } from './probe/arbitraries.js';
 
 const TARGETS: CreateDomainTarget[] = XEN_RELEASES.flatMap((release) =>
-  XEN_ARCHES.map((arch) => ({ release, arch })),
+  CREATEDOMAIN_ARCHES.map((arch) => ({ release, arch })),
 );
 const safe = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const text = (max: number) =>

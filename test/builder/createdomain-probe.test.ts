@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeCreateDomain } from '../../builder/createdomain/encode.js';
-import { XEN_ARCHES } from '../../builder/createdomain/releases.js';
+import { CREATEDOMAIN_ARCHES } from '../../builder/createdomain/releases.js';
 import { type CreateDomainSpec, createDomainSpec } from '../../builder/createdomain/spec.js';
 import { inCI, requireTools } from '../support/tools.js';
 import { arbSpec } from './probe/arbitraries.js';
@@ -81,7 +81,7 @@ function fixedSpecs(arch: 'arm64' | 'x86_64'): CreateDomainSpec[] {
 
 describe.skipIf(!gate.available)(`createdomain vs Xen's headers (C probe) ${gate.reason}`, () => {
   for (const h of headerSets) {
-    for (const arch of XEN_ARCHES) {
+    for (const arch of CREATEDOMAIN_ARCHES) {
       const t = { release: h.release, arch };
       it.skipIf(!h.present)(`Xen ${h.release} ${arch} (${h.label}): our bytes = the C compiler's`, () => {
         const seed = Date.now() ^ (h.release === '4.17' ? 0x417 : 0x420);

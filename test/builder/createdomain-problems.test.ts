@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CREATEDOMAIN_PROBLEM_IDS, type CreateDomainProblemId } from '../../builder/createdomain/errors.js';
 import { createDomainProblems } from '../../builder/createdomain/problems.js';
-import { type CreateDomainTarget, XEN_RELEASES } from '../../builder/createdomain/releases.js';
+import type { CreateDomainTarget } from '../../builder/createdomain/releases.js';
 import { type CreateDomainSpecInput, createDomainSpec } from '../../builder/createdomain/spec.js';
+import { XEN_RELEASES } from '../../schema/releases.js';
 
 const arm = (release: CreateDomainTarget['release'] = '4.20'): CreateDomainTarget => ({
   release,

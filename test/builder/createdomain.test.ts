@@ -7,17 +7,17 @@ import { CreateDomainError } from '../../builder/createdomain/errors.js';
 import { domainHandle, formatHandle } from '../../builder/createdomain/handle.js';
 import { FIELD_SIZE, fieldFor, layoutFor } from '../../builder/createdomain/layout.js';
 import {
+  CREATEDOMAIN_ARCHES,
+  CREATEDOMAIN_RELEASES,
   type CreateDomainTarget,
-  RELEASES,
-  XEN_ARCHES,
-  XEN_RELEASES,
 } from '../../builder/createdomain/releases.js';
 import { type CreateDomainSpec, createDomainSpec } from '../../builder/createdomain/spec.js';
+import { XEN_RELEASES } from '../../schema/releases.js';
 import { arbSpec } from './probe/arbitraries.js';
 import { GOLDEN, REFERENCE_LAYOUTS } from './probe/reference-data.js';
 
 const TARGETS: CreateDomainTarget[] = XEN_RELEASES.flatMap((release) =>
-  XEN_ARCHES.map((arch) => ({ release, arch })),
+  CREATEDOMAIN_ARCHES.map((arch) => ({ release, arch })),
 );
 const hex = (lines: string[]) =>
   Uint8Array.from(
@@ -99,7 +99,7 @@ describe('createdomain: layout tables equal the reference §6 offset tables', ()
   for (const ref of REFERENCE_LAYOUTS) {
     const t = { release: ref.release, arch: ref.arch };
     it(`Xen ${ref.release} ${ref.arch}`, () => {
-      expect(RELEASES[ref.release].interfaceVersion).toBe(ref.interfaceVersion);
+      expect(CREATEDOMAIN_RELEASES[ref.release].interfaceVersion).toBe(ref.interfaceVersion);
       const ours = layoutFor(t)
         .filter((f) => f.cName.startsWith('u.createdomain.'))
         .map((f) => [

@@ -15,7 +15,7 @@ import {
   type X86EmuFlag,
 } from '../../../builder/createdomain/constants.js';
 import { fieldFor } from '../../../builder/createdomain/layout.js';
-import { type CreateDomainTarget, RELEASES } from '../../../builder/createdomain/releases.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from '../../../builder/createdomain/releases.js';
 import { type CreateDomainSpec, createDomainSpec } from '../../../builder/createdomain/spec.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -25,7 +25,7 @@ const u8 = fc.integer({ min: 0, max: 0xff });
 const keys = <T extends string>(t: Readonly<Record<T, number>>) => Object.keys(t) as T[];
 
 export function arbSpec(target: CreateDomainTarget): fc.Arbitrary<CreateDomainSpec> {
-  const facts = RELEASES[target.release];
+  const facts = CREATEDOMAIN_RELEASES[target.release];
   const has = (k: Parameters<typeof fieldFor>[1]) => fieldFor(target, k) !== undefined;
   const zeroUnless = (present: boolean, arb: fc.Arbitrary<number>) => (present ? arb : fc.constant(0));
   const arch =

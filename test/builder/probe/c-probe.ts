@@ -9,8 +9,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layoutFor } from '../../../builder/createdomain/layout.js';
-import type { CreateDomainTarget, XenRelease } from '../../../builder/createdomain/releases.js';
+import type { CreateDomainTarget } from '../../../builder/createdomain/releases.js';
 import type { CreateDomainSpec } from '../../../builder/createdomain/spec.js';
+import type { XenRelease } from '../../../schema/releases.js';
 
 export interface HeaderSet {
   release: XenRelease;

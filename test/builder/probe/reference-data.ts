@@ -1,11 +1,12 @@
 // Data transcribed from reference/createdomain-abi.md (our shared reference), which was produced
 // by compiling the reference probe against every release's public headers (4.17 to 4.22).
-import type { XenArch, XenRelease } from '../../../builder/createdomain/releases.js';
+import type { CreateDomainArch } from '../../../builder/createdomain/releases.js';
+import type { XenRelease } from '../../../schema/releases.js';
 
 /** §6: absolute offset and size of every createdomain member, per release and arch. */
 export const REFERENCE_LAYOUTS: ReadonlyArray<{
   release: XenRelease;
-  arch: XenArch;
+  arch: CreateDomainArch;
   interfaceVersion: number;
   fields: ReadonlyArray<readonly [cName: string, offset: number, size: number]>;
 }> = [
@@ -286,7 +287,7 @@ export const REFERENCE_LAYOUTS: ReadonlyArray<{
 
 // Appendix D of reference/createdomain-abi.md: 144-byte buffers filled through the C field names
 // by the reference probe and compiled against each release's own headers.
-export const GOLDEN: ReadonlyArray<{ release: XenRelease; arch: XenArch; hex: string[] }> = [
+export const GOLDEN: ReadonlyArray<{ release: XenRelease; arch: CreateDomainArch; hex: string[] }> = [
   {
     release: '4.17',
     arch: 'x86_64',
