@@ -19,6 +19,7 @@ import { requireTools } from '../support/tools.js';
 import { hex, run, withDir } from './run.js';
 
 const gate = requireTools(['cpio'], 'apt-get install cpio');
+const bsdtar = requireTools(['bsdtar'], 'apt-get install libarchive-tools');
 const isRoot = process.getuid?.() === 0;
 
 /** Random trees whose directories come before their contents (what writeCpio requires). */
@@ -309,6 +310,55 @@ describe.skipIf(!gate.available)(`GNU cpio agrees (${gate.reason || 'cpio'})`, (
         });
       }),
       { numRuns: 15 },
+    );
+  });
+});
+
+describe.skipIf(!bsdtar.available)(`libarchive agrees (${bsdtar.reason || 'bsdtar'})`, () => {
+  it('bsdtar -tv lists the archive, plain and gzipped, as we wrote it', () => {
+    const typeChar = { file: '-', dir: 'd', symlink: 'l', chardev: 'c', blockdev: 'b', fifo: 'p' } as const;
+    fc.assert(
+      fc.property(treeArb({ devices: true }), fc.boolean(), (entries, zipped) => {
+        const archive = writeCpio(entries);
+        const input = zipped ? gzip(archive) : archive;
+        const names = run('bsdtar', ['-tf', '-'], { input });
+        expect(names.status, names.stderr).toBe(0);
+        expect(names.stdout.split('\n').filter(Boolean)).toEqual(entries.map((e) => e.path));
+        const v = run('bsdtar', ['-tvf', '-', '--numeric-owner'], { input });
+        expect(v.status, v.stderr).toBe(0);
+        v.stdout
+          .split('\n')
+          .filter(Boolean)
+          .forEach((line, i) => {
+            const e = entries[i]!;
+            const cols = line.split(/\s+/);
+            expect(cols[0]![0]).toBe(typeChar[e.type]);
+            if (e.type === 'file') expect(cols[4]).toBe(String(e.data?.length ?? 0));
+            if (e.type === 'chardev' || e.type === 'blockdev') expect(cols[4]).toBe(`${e.major},${e.minor}`);
+            if (e.type === 'symlink') expect(line.endsWith(` ${e.path} -> ${e.linkTarget}`)).toBe(true);
+          });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('bsdtar -x extracts every file with its contents', () => {
+    fc.assert(
+      fc.property(treeArb({ devices: false }), (entries) => {
+        withDir((dir) => {
+          const x = run('bsdtar', ['-xpf', '-', '-C', dir], { input: writeCpio(entries) });
+          expect(x.status, x.stderr).toBe(0);
+          for (const e of entries) {
+            const p = join(dir, e.path);
+            if (e.type === 'file')
+              expect(hex(readFileSync(p)), e.path).toBe(hex(e.data ?? new Uint8Array(0)));
+            if (e.type === 'symlink') expect(readlinkSync(p)).toBe(e.linkTarget);
+            if (e.type === 'dir') expect(lstatSync(p).isDirectory()).toBe(true);
+            if (e.type !== 'symlink') expect(lstatSync(p).mode & 0o7777, e.path).toBe(e.mode);
+          }
+        });
+      }),
+      { numRuns: 10 },
     );
   });
 });
