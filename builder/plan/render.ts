@@ -175,7 +175,7 @@ export function renderPlanSvg(plan: BootPlan): string {
   const rows: { seg: MapSegment; h: number }[] = [];
   const banks = planSegments(plan);
   for (const segs of banks) for (const seg of [...segs].reverse()) rows.push({ seg, h: rowHeight(seg.size) });
-  const title = 34;
+  const title = 40;
   const bankGap = 16;
   const H = title + rows.reduce((n, r) => n + r.h, 0) + bankGap * banks.length + 20;
   const parts: string[] = [];
@@ -192,6 +192,10 @@ export function renderPlanSvg(plan: BootPlan): string {
   // Highest bank first (top of the picture), each drawn high address to low.
   for (let b = banks.length - 1; b >= 0; b--) {
     const segs = [...banks[b]!].reverse();
+    const bank = plan.board.ram[b]!;
+    parts.push(
+      `<text x="${boxX - 8}" y="${y + 9}" text-anchor="end" fill="#333333">${hex(bank.start + bank.size)}</text>`,
+    );
     for (const seg of segs) {
       const h = rowHeight(seg.size);
       const fill = SVG_FILL[seg.kind === 'image' ? seg.what : seg.kind] ?? '#cccccc';

@@ -1,0 +1,133 @@
+// `dombuild plan` and `dombuild boards`, run in-process through runCli. PATH is empty so the
+// built-in board's DTB is the generated one and no QEMU is started.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../cli/io.js';
+import { runCli } from '../../cli/main.js';
+import { requireTools } from '../support/tools.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dombuild-plan-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[], opts: { tty?: boolean } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: async () => new Uint8Array(),
+    cwd: dir,
+    env: { PATH: '', DOMBUILD_CACHE: join(dir, 'cache') },
+    isTTY: opts.tty ?? false,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+const SYSTEM = `xen:
+  release: "4.20"
+board: qemu-virt-arm64
+boot:
+  method: direct
+domains:
+  - name: domU1
+    kernel: probe
+    memory: 128M
+    vcpus: 1
+  - name: domU2
+    kernel: probe
+    memory: 128M
+    vcpus: 1
+`;
+writeFileSync(join(dir, 'sys.yaml'), SYSTEM);
+writeFileSync(
+  join(dir, 'huge.yaml'),
+  `xen: { release: "4.20" }\nboard: "qemu-virt-arm64:ram=128M"\ndomains:\n  - { name: big, kernel: big.img, memory: 64M, vcpus: 1 }\n`,
+);
+writeFileSync(join(dir, 'big.img'), new Uint8Array(120 * 1024 * 1024));
+
+describe('dombuild plan', () => {
+  it('prints a table and bars, exit 0, no colour when not a terminal', async () => {
+    const r = await run(['plan', 'sys.yaml']);
+    expect(r.code).toBe(0);
+    for (const name of ['xen', 'dtb', 'domU1/kernel', 'domU2/kernel', 'qemu/boot-stub'])
+      expect(r.stdout).toContain(name);
+    expect(r.stdout).toContain('0x48000000');
+    expect(r.stdout).not.toContain('\x1b[');
+    expect((await run(['plan', 'sys.yaml'], { tty: true })).stdout).toContain('\x1b[');
+  });
+
+  it('--json prints plan.json', async () => {
+    const r = await run(['plan', 'sys.yaml', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.method).toBe('direct');
+    expect(doc.xenAddress).toBe('0x40200000');
+    expect(doc.dtbAddress).toBe('0x48000000');
+    expect(doc.images.map((i: { name: string }) => i.name)).toEqual([
+      'xen',
+      'domU1/kernel',
+      'domU2/kernel',
+      'dtb',
+    ]);
+  });
+
+  it('--board overrides the config board', async () => {
+    const r = await run(['plan', 'sys.yaml', '--json', '--board', 'qemu-virt-arm64:ram=256M,gic=2']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).board.ram).toEqual([{ start: '0x40000000', size: '0x10000000' }]);
+  });
+
+  it('exit 1 with a located diagnostic when an image does not fit', async () => {
+    const r = await run(['plan', 'huge.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/huge\.yaml:\d+:\d+: error \(plan-no-room\)/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exit 2 for a missing config and for --json with --svg', async () => {
+    expect((await run(['plan', 'nope.yaml'])).code).toBe(2);
+    expect((await run(['plan', 'sys.yaml', '--json', '--svg', 'x.svg'])).code).toBe(2);
+  });
+
+  const svgGate = requireTools(['xmllint', 'rsvg-convert'], 'apt-get install libxml2-utils librsvg2-bin');
+  it.skipIf(!svgGate.available)(
+    `--svg writes an SVG that xmllint accepts and rsvg-convert renders ${svgGate.reason}`,
+    async () => {
+      const r = await run(['plan', 'sys.yaml', '--svg', 'map.svg']);
+      expect(r.code).toBe(0);
+      const svg = join(dir, 'map.svg');
+      expect(readFileSync(svg, 'utf8')).toContain('domU2/kernel');
+      expect(spawnSync('xmllint', ['--noout', svg]).status).toBe(0);
+      const png = join(dir, 'map.png');
+      const rs = spawnSync('rsvg-convert', ['-o', png, svg]);
+      expect(rs.status).toBe(0);
+      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    },
+  );
+});
+
+describe('dombuild boards', () => {
+  it('lists the boards as a table and as JSON', async () => {
+    const t = await run(['boards']);
+    expect(t.code).toBe(0);
+    for (const n of ['qemu-virt-arm64', 'qemu-virt-arm64-gicv2', 'zcu102', 'rpi4'])
+      expect(t.stdout).toContain(n);
+    const j = await run(['boards', '--json']);
+    expect(
+      JSON.parse(j.stdout).map((b: { name: string; needsUserDtb: boolean }) => [b.name, b.needsUserDtb]),
+    ).toEqual([
+      ['qemu-virt-arm64', false],
+      ['qemu-virt-arm64-gicv2', false],
+      ['zcu102', true],
+      ['rpi4', true],
+    ]);
+  });
+});
