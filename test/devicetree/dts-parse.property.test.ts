@@ -157,7 +157,9 @@ describe.skipIf(!gate.available)(`DTS parser properties against dtc 1.6.1 ${gate
   });
 
   it('mutated valid sources: same verdict and bytes as dtc, only DtsError, bounded time', () => {
-    const seeds = validCases.filter((c) => !c.files).map((c) => c.dts);
+    // ASCII seeds only: dtc reads a stray non-ASCII byte outside strings as the end of input
+    // (its lexer returns a negative char) and accepts whatever came before; we reject instead.
+    const seeds = validCases.filter((c) => !c.files && /^[\x00-\x7f]*$/.test(c.dts)).map((c) => c.dts);
     const alphabet = fc.constantFrom(
       ...'/{};=<>[]()&:,"\'\\@#x0 \n*-+!~?|^%'.split(''),
       '/delete-node/',
