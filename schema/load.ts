@@ -73,9 +73,9 @@ export function loadConfig(text: string, file: string): LoadResult {
   const unknownParams = resolveParams(raw, source, diagnostics);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) diagnostics.push(...issueToDiagnostics(issue, source));
+    for (const issue of parsed.error.issues) diagnostics.push(...issueToDiagnostics(issue, source, raw));
   }
-  const located = locate(diagnostics, source);
+  const located = byPosition(locate(diagnostics, source));
   if (!parsed.success || located.some((d) => d.severity === 'error')) return { diagnostics: located, source };
   const config = parsed.data as Config;
   config.domains.forEach((d, i) => {
@@ -158,13 +158,30 @@ function resolveParams(raw: unknown, source: ConfigSource, diags: Diagnostic[]):
   return kept;
 }
 
+function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
+  let v = raw;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+/** Orders diagnostics by position so output does not depend on which stage found them. */
+function byPosition(diags: Diagnostic[]): Diagnostic[] {
+  return diags
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => (a.d.range?.[0] ?? -1) - (b.d.range?.[0] ?? -1) || a.i - b.i)
+    .map((x) => x.d);
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const TOP_KEYS = ['$schema', 'arch', 'xen', 'board', 'boot', 'dom0', 'cpupools', 'domains'];
 
-function issueToDiagnostics(issue: z.core.$ZodIssue, source: ConfigSource): Diagnostic[] {
+function issueToDiagnostics(issue: z.core.$ZodIssue, source: ConfigSource, raw: unknown): Diagnostic[] {
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   const hintParam = (issue as { params?: { hint?: string } }).params?.hint;
   if (issue.code === 'unrecognized_keys') {
@@ -181,13 +198,11 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, source: ConfigSource): Diag
       };
     });
   }
+  const missing = valueAt(raw, path) === undefined;
   const d: Diagnostic = {
-    id: issue.code === 'invalid_type' && issue.input === undefined ? 'missing-field' : 'invalid-value',
+    id: missing ? 'missing-field' : 'invalid-value',
     severity: 'error',
-    message:
-      issue.code === 'invalid_type' && issue.input === undefined
-        ? `${String(path.at(-1) ?? 'value')} is required`
-        : issue.message,
+    message: missing ? `${String(path.at(-1) ?? 'value')} is required` : issue.message,
     path: formatPath(path),
   };
   const hint = hintParam ?? fieldHint(path);

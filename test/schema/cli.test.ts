@@ -1,0 +1,111 @@
+// CLI wiring for validate and schema, run in-process through runCli.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIO } from '../../cli/io.js';
+import { runCli } from '../../cli/main.js';
+
+const repo = new URL('../../', import.meta.url).pathname;
+
+async function cli(argv: string[], cwd = repo) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: async () => new Uint8Array(),
+    cwd,
+    env: {},
+    isTTY: false,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+function tempConfig(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dombuild-validate-'));
+  const file = join(dir, 'sys.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const bad = `xen: { release: "4.21", image: xen }
+board: qemu-virt-arm64
+domains:
+  - { name: a, kernel: probe, memory: 64M, directMap: true }
+`;
+
+describe('dombuild validate', () => {
+  it('exits 0 on a valid example and prints a summary', async () => {
+    const r = await cli(['validate', 'examples/minimal.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('xen-image-missing');
+  });
+
+  it('exits 1 with located diagnostics on an invalid config', async () => {
+    const r = await cli(['validate', tempConfig(bad)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/sys\.yaml:4:\d+: error \[direct-map-needs-static-mem\]/);
+  });
+
+  it('--json prints the stable report', async () => {
+    const r = await cli(['validate', tempConfig(bad), '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.format).toBe('dombuild-diagnostics');
+    expect(doc.version).toBe(1);
+    expect(doc.valid).toBe(false);
+    expect(doc.diagnostics.map((d: { id: string }) => d.id)).toContain('direct-map-needs-static-mem');
+    expect(Object.keys(doc.diagnostics[0])).toEqual([
+      'id',
+      'severity',
+      'path',
+      'message',
+      'hint',
+      'ref',
+      'file',
+      'line',
+      'col',
+    ]);
+  });
+
+  it('warnings fail only with --strict; --no-check and --warn change checks by id', async () => {
+    expect((await cli(['validate', 'examples/minimal.yaml', '--strict'])).code).toBe(1);
+    expect(
+      (await cli(['validate', 'examples/minimal.yaml', '--strict', '--no-check', 'xen-image-missing'])).code,
+    ).toBe(0);
+    expect((await cli(['validate', tempConfig(bad), '--warn', 'direct-map-needs-static-mem'])).code).toBe(0);
+    expect((await cli(['validate', 'examples/minimal.yaml', '--error', 'xen-image-missing'])).code).toBe(1);
+  });
+
+  it('exits 2 on usage and I/O errors', async () => {
+    expect((await cli(['validate', 'no/such/file.yaml'])).code).toBe(2);
+    expect((await cli(['validate', 'examples/minimal.yaml', '--no-check', 'not-a-check'])).code).toBe(2);
+    expect((await cli(['validate'])).code).toBe(2);
+  });
+
+  it('reads the Kconfig the config names, relative to the config', async () => {
+    const r = await cli(['validate', 'examples/static-partitioning.yaml', '--json']);
+    expect(JSON.parse(r.stdout).diagnostics.map((d: { id: string }) => d.id)).not.toContain(
+      'kconfig-unreadable',
+    );
+    const missing = tempConfig(bad.replace('image: xen', 'image: xen, kconfig: nope.config'));
+    expect((await cli(['validate', missing, '--json'])).stdout).toContain('kconfig-unreadable');
+  });
+});
+
+describe('dombuild schema', () => {
+  it('prints the reference and the JSON Schema', async () => {
+    const md = await cli(['schema']);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('# dombuild config reference');
+    const js = await cli(['schema', '--json-schema']);
+    expect(js.code).toBe(0);
+    expect(JSON.parse(js.stdout).title).toBe('dombuild system config');
+  });
+});
