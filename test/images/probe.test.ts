@@ -9,7 +9,10 @@ import { bootUntil } from './qemu.js';
 import { run, withDirAsync } from './run.js';
 
 const qemu = requireTools(['qemu-system-aarch64'], 'apt-get install qemu-system-arm');
-const xen = requireCached([debPath('xen-hypervisor-4.17-arm64-bookworm', 'boot', 'xen-4.17-arm64')]);
+const xens = [
+  { release: '4.17', path: debPath('xen-hypervisor-4.17-arm64-bookworm', 'boot', 'xen-4.17-arm64') },
+  { release: '4.20', path: debPath('xen-hypervisor-4.20-arm64-trixie', 'boot', 'xen-4.20-arm64') },
+];
 const dtc = requireTools(['dtc'], 'apt-get install device-tree-compiler');
 
 const markerArb = fc.string({
@@ -114,63 +117,66 @@ describe.skipIf(!qemu.available)(`probe guest under QEMU (${qemu.reason || 'qemu
   });
 });
 
-const xenGate =
-  qemu.available && dtc.available ? xen : { available: false, reason: qemu.reason || dtc.reason };
-
-describe.skipIf(!xenGate.available)(
-  `probe guests under Xen 4.17 dom0less (${xenGate.reason || 'cache'})`,
-  () => {
-    it('two probe guests each print their marker through vpl011', async () => {
-      const guests = [
-        { marker: 'dombuild-probe-one', addr: 0x50000000 },
-        { marker: 'dombuild-probe-two', addr: 0x50200000 },
-      ];
-      const machine = 'virt,gic-version=3,virtualization=true';
-      const common = ['-machine', machine, '-cpu', 'cortex-a57', '-m', '2G', '-smp', '2', '-nographic'];
-      await withDirAsync(async (dir, io) => {
-        const dump = run('qemu-system-aarch64', [...common, '-machine', 'dumpdtb=virt.dtb'], { cwd: dir });
-        expect(dump.status, dump.stderr).toBe(0);
-        const dts = run('dtc', ['-q', '-I', 'dtb', '-O', 'dts', 'virt.dtb'], { cwd: dir });
-        expect(dts.status, dts.stderr).toBe(0);
-        const domains = guests.map((g, i) => {
-          const img = probeGuestImage({ marker: g.marker });
-          io.write(`g${i}.img`, img);
-          const at = g.addr.toString(16);
-          return `domU${i + 1} { compatible = "xen,domain"; #address-cells = <2>; #size-cells = <2>;
+for (const xen of xens) {
+  const xenGate =
+    qemu.available && dtc.available
+      ? requireCached([xen.path])
+      : { available: false, reason: qemu.reason || dtc.reason };
+  describe.skipIf(!xenGate.available)(
+    `probe guests under Xen ${xen.release} dom0less (${xenGate.reason || 'cache'})`,
+    () => {
+      it('two probe guests each print their marker through vpl011', async () => {
+        const guests = [
+          { marker: 'dombuild-probe-one', addr: 0x50000000 },
+          { marker: 'dombuild-probe-two', addr: 0x50200000 },
+        ];
+        const machine = 'virt,gic-version=3,virtualization=true';
+        const common = ['-machine', machine, '-cpu', 'cortex-a57', '-m', '2G', '-smp', '2', '-nographic'];
+        await withDirAsync(async (dir, io) => {
+          const dump = run('qemu-system-aarch64', [...common, '-machine', 'dumpdtb=virt.dtb'], { cwd: dir });
+          expect(dump.status, dump.stderr).toBe(0);
+          const dts = run('dtc', ['-q', '-I', 'dtb', '-O', 'dts', 'virt.dtb'], { cwd: dir });
+          expect(dts.status, dts.stderr).toBe(0);
+          const domains = guests.map((g, i) => {
+            const img = probeGuestImage({ marker: g.marker });
+            io.write(`g${i}.img`, img);
+            const at = g.addr.toString(16);
+            return `domU${i + 1} { compatible = "xen,domain"; #address-cells = <2>; #size-cells = <2>;
           memory = <0 0x10000>; cpus = <1>; vpl011;
           module@${at} { compatible = "multiboot,kernel", "multiboot,module"; reg = <0 0x${at} 0 ${img.length}>; }; };`;
-        });
-        io.write(
-          'system.dts',
-          `${dts.stdout}\n/ { chosen { #address-cells = <2>; #size-cells = <2>;
+          });
+          io.write(
+            'system.dts',
+            `${dts.stdout}\n/ { chosen { #address-cells = <2>; #size-cells = <2>;
           xen,xen-bootargs = "console=dtuart dtuart=/pl011@9000000 bootscrub=0";
           ${domains.join('\n')} }; };\n`,
-        );
-        const cc = run('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', 'system.dtb', 'system.dts'], {
-          cwd: dir,
+          );
+          const cc = run('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', 'system.dtb', 'system.dts'], {
+            cwd: dir,
+          });
+          expect(cc.status, cc.stderr).toBe(0);
+          const r = await bootUntil(
+            'qemu-system-aarch64',
+            [
+              ...common,
+              '-monitor',
+              'none',
+              '-no-reboot',
+              '-kernel',
+              xen.path,
+              '-dtb',
+              io.path('system.dtb'),
+              ...guests.flatMap((g, i) => [
+                '-device',
+                `loader,file=${io.path(`g${i}.img`)},addr=0x${g.addr.toString(16)}`,
+              ]),
+            ],
+            guests.map((g) => `${g.marker}\r`),
+            60_000,
+          );
+          expect(r.found, r.output.slice(-3000)).toBe(true);
         });
-        expect(cc.status, cc.stderr).toBe(0);
-        const r = await bootUntil(
-          'qemu-system-aarch64',
-          [
-            ...common,
-            '-monitor',
-            'none',
-            '-no-reboot',
-            '-kernel',
-            debPath('xen-hypervisor-4.17-arm64-bookworm', 'boot', 'xen-4.17-arm64'),
-            '-dtb',
-            io.path('system.dtb'),
-            ...guests.flatMap((g, i) => [
-              '-device',
-              `loader,file=${io.path(`g${i}.img`)},addr=0x${g.addr.toString(16)}`,
-            ]),
-          ],
-          guests.map((g) => `${g.marker}\r`),
-          60_000,
-        );
-        expect(r.found, r.output.slice(-3000)).toBe(true);
       });
-    });
-  },
-);
+    },
+  );
+}
