@@ -22,3 +22,6 @@ export * from './qemu/machine-dtb.js';
 export * from './qemu/runner.js';
 export * from './builder/createdomain/index.js';
 export * from './builder/blob/index.js';
+export * from './boards/index.js';
+export * from './builder/images.js';
+export * from './builder/plan/index.js';

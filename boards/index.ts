@@ -1,0 +1,54 @@
+// Public surface of boards/: descriptors, the built-in boards, board DTB reading and resolution.
+
+export { type DtbFacts, readDtbFacts } from './dtb-facts.js';
+export {
+  type BoardDtb,
+  type DtbOrigin,
+  type DtbSourceOptions,
+  dumpQemuDtb,
+  loadBoardDtb,
+  qemuDumpCacheKey,
+} from './dtb-source.js';
+export { toBoardFacts } from './facts.js';
+export { applyDtbFacts } from './merge.js';
+export {
+  checkQemuVirtParams,
+  QEMU_UBOOT_RELOCATION_SIZE,
+  QEMU_VIRT_DEFAULTS,
+  QEMU_VIRT_LIMITS,
+  qemuDirectDtbAddress,
+  qemuVirtArgs,
+  qemuVirtBoard,
+} from './qemu-virt.js';
+export {
+  buildQemuVirtDtb,
+  QEMU_VIRT_DTB_VERSION,
+  QEMU_VIRT_RAM_BASE,
+  type QemuVirtParams,
+  qemuVirtMpidr,
+} from './qemu-virt-dtb.js';
+export {
+  type BoardListing,
+  DEFAULT_BOARD,
+  listBoards,
+  parseBoardSpec,
+  type ResolveBoardOptions,
+  type ResolvedBoard,
+  resolveBoard,
+} from './registry.js';
+export type {
+  Board,
+  BoardCpu,
+  BoardDiagnostic,
+  BoardDiagnosticId,
+  BoardDtbSource,
+  BoardGic,
+  BoardRange,
+  BoardRangeSource,
+  MemRange,
+  QemuDirectBoot,
+  QemuEmulation,
+  UbootDefaults,
+} from './types.js';
+export { parseUserBoard, type UserBoardInput, userBoardSchema } from './user-board.js';
+export { rpi4Board, rpi4RamBanks, UBOOT_RELOCATION_ESTIMATE, zcu102Board } from './vendor.js';

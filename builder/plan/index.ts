@@ -1,0 +1,2 @@
+// Public surface of the planner: the BootPlan types, planLayout, plan.json and the pictures.
+
