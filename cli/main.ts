@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import type { CommandSpec } from './command.js';
 import { blobCommand } from './commands/blob.js';
 import { boardsCommand } from './commands/boards.js';
+import { doctorCommand } from './commands/doctor.js';
 import { dtcCommand } from './commands/dtc.js';
 import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
@@ -17,6 +18,7 @@ const commands: CommandSpec[] = [
   blobCommand,
   schemaCommand,
   boardsCommand,
+  doctorCommand,
 ];
 
 const VERSION = '0.1.0';
