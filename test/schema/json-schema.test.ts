@@ -9,8 +9,9 @@ const root = new URL('../../', import.meta.url);
 const examples = readdirSync(new URL('examples/', root)).filter((f) => f.endsWith('.yaml'));
 
 function validator() {
-  const Ajv = (Ajv2020 as unknown as { default?: typeof Ajv2020 }).default ?? Ajv2020;
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  // ajv is CommonJS: under NodeNext the default import is the module object.
+  const mod = Ajv2020 as unknown as { default: typeof Ajv2020.default };
+  const ajv = new mod.default({ strict: false, allErrors: true });
   return ajv.compile(configJsonSchema());
 }
 
