@@ -125,7 +125,7 @@ class Parser {
     const memreserves: MemReserve[] = [];
     while (this.tok.kind === 'LABEL' || this.tok.kind === 'MEMRESERVE') {
       const labels: string[] = [];
-      while (this.tok.kind === 'LABEL') labels.unshift(this.advance().text);
+      while (this.tok.kind === 'LABEL') labels.push(this.advance().text);
       this.expect('MEMRESERVE');
       const address = this.integerPrim().value;
       const size = this.integerPrim().value;

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { parseDts } from '../../devicetree/dts-parse.js';
+import { printDts } from '../../devicetree/dts-print.js';
 import { DtsError } from '../../devicetree/errors.js';
 import { requireTools } from '../support/tools.js';
 import { invalidCases, validCases } from './dts-corpus-cases.js';
@@ -37,6 +38,10 @@ function dtc(file: string, symbols: boolean) {
 }
 
 function ours(file: string, symbols: boolean): Uint8Array {
+  return writeDtb(oursTree(file, symbols));
+}
+
+function oursTree(file: string, symbols: boolean) {
   const read = (p: string) => {
     try {
       return readFileSync(p);
@@ -44,7 +49,7 @@ function ours(file: string, symbols: boolean): Uint8Array {
       return undefined;
     }
   };
-  const tree = parseDts(readFileSync(file, 'utf8'), {
+  return parseDts(readFileSync(file, 'utf8'), {
     file,
     readFile: (p) => read(p)?.toString('utf8'),
     readBinary: (p) => {
@@ -53,7 +58,6 @@ function ours(file: string, symbols: boolean): Uint8Array {
     },
     ...(symbols ? { plugin: 'symbols' as const } : {}),
   });
-  return writeDtb(tree);
 }
 
 describe.skipIf(!gate.available)(`DTS corpus against dtc 1.6.1 ${gate.reason}`, () => {
@@ -67,6 +71,15 @@ describe.skipIf(!gate.available)(`DTS corpus against dtc 1.6.1 ${gate.reason}`, 
         expect(Buffer.from(ours(file, symbols)).toString('hex')).toBe(Buffer.from(ref.out).toString('hex'));
       });
     }
+  }
+
+  for (const c of validCases.filter((v) => !v.dtsOutDiffers)) {
+    it(`prints as dtc -O dts does: ${c.name}`, () => {
+      const file = setup(c.dts, c.files);
+      const r = spawnSync('dtc', ['-I', 'dts', '-O', 'dts', file], { cwd: dirname(file) });
+      expect(r.status).toBe(0);
+      expect(printDts(oursTree(file, false))).toBe(r.stdout.toString());
+    });
   }
 
   for (const c of invalidCases) {
