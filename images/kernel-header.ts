@@ -19,6 +19,7 @@ export interface Arm64ImageInfo {
   effectiveSize: bigint;
   /** False when image_size is 0 (pre-3.17 kernel): BSS is unknown and effectiveSize is a lower bound. */
   sizeKnown: boolean;
+  /** The raw flags; bits 4..63 are reserved today and kept, not refused, so newer kernels still read. */
   flags: bigint;
   bigEndian: boolean;
   /** Kernel page size from flags bits 1-2; undefined when unspecified. */
@@ -68,8 +69,6 @@ export function arm64ImageInfo(bytes: Uint8Array): Arm64ImageInfo {
   const sizeKnown = imageSize !== 0n;
   const textOffset = sizeKnown ? r.u64le(8) : LEGACY_TEXT_OFFSET;
   const flags = sizeKnown ? r.u64le(24) : 0n;
-  if (flags >> 4n !== 0n)
-    throw new ImageError('BADVALUE', 24, `reserved flag bits set in 0x${flags.toString(16)}`);
   if (textOffset % 4096n !== 0n)
     throw new ImageError('BADVALUE', 8, `text_offset 0x${textOffset.toString(16)}`);
   const fileSize = BigInt(bytes.length);
