@@ -3,6 +3,17 @@ export * from './constants.js';
 export { type DecodedField, decodeCreateDomain, readDomctlFields } from './decode.js';
 export { encodeCreateDomain } from './encode.js';
 export * from './errors.js';
+export {
+  type BlobImageRef,
+  type BuildBlobOptions,
+  bootCpupoolIds,
+  buildBlobFromConfig,
+  createDomainDiagnostics,
+  createDomainSpecFromConfig,
+  FromConfigError,
+  type FromConfigErrorCode,
+  type FromConfigOptions,
+} from './from-config.js';
 export { domainHandle, formatHandle } from './handle.js';
 export {
   FIELD_SIZE,
