@@ -20,13 +20,10 @@ function printReserve(m: MemReserve): string {
 function printNode(root: Node, level: number, out: string[]): void {
   const stack: { node: Node; level: number; next: number }[] = [];
   const open = (node: Node, lvl: number) => {
-    const indent = '\t'.repeat(lvl);
-    const labels = node.labels.map((l) => `${l}: `).join('');
-    out.push(`${indent}${labels}${node.name === '' ? '/' : node.name} {\n`);
-    const inner = `${indent}\t`;
-    for (const p of node.props) {
-      out.push(inner, p.labels.map((l) => `${l}: `).join(''), p.name, printDtsValue(p), '\n');
-    }
+    const indent = tabs(lvl);
+    out.push(`${indent}${labelPrefix(node.labels)}${node.name === '' ? '/' : node.name} {\n`);
+    const inner = tabs(lvl + 1);
+    for (const p of node.props) out.push(`${inner}${labelPrefix(p.labels)}${p.name}${printDtsValue(p)}\n`);
     stack.push({ node, level: lvl, next: 0 });
   };
   open(root, level);
@@ -37,10 +34,20 @@ function printNode(root: Node, level: number, out: string[]): void {
       out.push('\n');
       open(child, top.level + 1);
     } else {
-      out.push(`${'\t'.repeat(top.level)}};\n`);
+      out.push(`${tabs(top.level)}};\n`);
       stack.pop();
     }
   }
+}
+
+const indents: string[] = [''];
+function tabs(level: number): string {
+  while (indents.length <= level) indents.push(`${indents[indents.length - 1]}\t`);
+  return indents[level]!;
+}
+
+function labelPrefix(labels: string[]): string {
+  return labels.length === 0 ? '' : labels.map((l) => `${l}: `).join('');
 }
 
 /** The value part of a property line: ";" when empty, else " = ...;". */
@@ -68,19 +75,25 @@ export type DtsValueForm =
   | { kind: 'cells'; bits: 16 | 32 | 64 }
   | { kind: 'bytes' };
 
+const STRING: DtsValueForm = { kind: 'string' };
+const STRINGS: DtsValueForm = { kind: 'strings' };
+const CELLS32: DtsValueForm = { kind: 'cells', bits: 32 };
+const BYTES: DtsValueForm = { kind: 'bytes' };
+
 /** The source form, when the hint still fits the bytes (a later edit may have changed them). */
 function fitHint(hint: ValueHint | undefined, v: Uint8Array): DtsValueForm | undefined {
   if (!hint) return undefined;
   switch (hint.kind) {
     case 'string':
-      return v[v.length - 1] === 0 ? { kind: 'string' } : undefined;
+      return v[v.length - 1] === 0 ? STRING : undefined;
     case 'strings':
-      return v[v.length - 1] === 0 ? { kind: 'strings' } : undefined;
+      return v[v.length - 1] === 0 ? STRINGS : undefined;
     case 'cells':
-      if (hint.bits === 8) return { kind: 'bytes' };
+      if (hint.bits === 8) return BYTES;
+      if (hint.bits === 32) return v.length % 4 === 0 ? CELLS32 : undefined;
       return v.length % (hint.bits / 8) === 0 ? { kind: 'cells', bits: hint.bits } : undefined;
     case 'bytes':
-      return { kind: 'bytes' };
+      return BYTES;
   }
 }
 
@@ -96,9 +109,9 @@ export function guessValueForm(v: Uint8Array): DtsValueForm {
     if (c === 0) nul++;
     else if (!(isPrint(c) || (c >= 7 && c <= 13))) notString++;
   }
-  if (v[v.length - 1] === 0 && notString === 0 && nul <= v.length - nul) return { kind: 'string' };
-  if (v.length % 4 === 0) return { kind: 'cells', bits: 32 };
-  return { kind: 'bytes' };
+  if (v[v.length - 1] === 0 && notString === 0 && nul <= v.length - nul) return STRING;
+  if (v.length % 4 === 0) return CELLS32;
+  return BYTES;
 }
 
 const ESCAPES: Record<number, string> = {
@@ -148,26 +161,30 @@ function splitStrings(v: Uint8Array): Uint8Array[] {
   return out;
 }
 
+/** Cells as dtc's "0x%02x": lowercase hex, no leading zeros beyond two digits. */
 function cells(v: Uint8Array, width: number): string {
-  const parts: string[] = [];
+  let s = '';
   for (let o = 0; o < v.length; o += width) {
+    if (o > 0) s += ' ';
     if (width === 8) {
       let n = 0n;
       for (let j = 0; j < 8; j++) n = (n << 8n) | BigInt(v[o + j]!);
-      parts.push(`0x${hex(n, 2)}`);
+      s += `0x${hex(n, 2)}`;
     } else {
       let n = 0;
       for (let j = 0; j < width; j++) n = n * 256 + v[o + j]!;
-      parts.push(`0x${hex(n, 2)}`);
+      s += n < 0x100 ? `0x${HEX2[n]}` : `0x${n.toString(16)}`;
     }
   }
-  return parts.join(' ');
+  return s;
 }
 
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function bytes(v: Uint8Array): string {
-  const parts: string[] = [];
-  for (const b of v) parts.push(b.toString(16).padStart(2, '0'));
-  return parts.join(' ');
+  let s = '';
+  for (let i = 0; i < v.length; i++) s += i === 0 ? HEX2[v[i]!] : ` ${HEX2[v[i]!]}`;
+  return s;
 }
 
 function isOctalDigit(c: number): boolean {
