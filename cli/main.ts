@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import type { CommandSpec } from './command.js';
 import { blobCommand } from './commands/blob.js';
 import { boardsCommand } from './commands/boards.js';
+import { buildCommand } from './commands/build.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dtcCommand } from './commands/dtc.js';
 import { planCommand } from './commands/plan.js';
@@ -14,6 +15,7 @@ import { type CliIO, processIO } from './io.js';
 const commands: CommandSpec[] = [
   validateCommand,
   planCommand,
+  buildCommand,
   dtcCommand,
   blobCommand,
   schemaCommand,

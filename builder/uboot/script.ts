@@ -24,7 +24,12 @@ export interface ScriptImage {
 export type ScriptFdt =
   /** Load a DTB file (the board's) and edit it. */
   | { kind: 'file'; file: string; addr: bigint; loadCommand?: string; slotSize: bigint }
-  /** Copy U-Boot's own control DTB (what QEMU or the firmware handed over) and edit the copy. */
+  /**
+   * Copy U-Boot's own control DTB (what QEMU or the firmware handed over) and edit the copy. Not
+   * `fdt move`: it refuses a length below the blob's totalsize, and QEMU's blob claims 1 MiB of
+   * padding. `cp.b` of the slot then `fdt resize` (which packs the copy) keeps within the slot, as
+   * long as the slot holds the blob's used part (header, reserve map, structure, strings).
+   */
   | { kind: 'control'; addr: bigint; slotSize: bigint };
 
 /** A module node whose `reg` is computed at boot in dynamic mode. */
@@ -130,8 +135,8 @@ export function ubootScript(spec: ScriptSpec): string {
       out(`fdt addr ${uvar('fdt_addr')}`);
     } else {
       out(`setenv fdt_addr ${uvar('memaddr')}`, false);
-      out(`fdt addr ${uvar('fdtcontroladdr')}`);
-      out(`fdt move ${uvar('fdtcontroladdr')} ${uvar('fdt_addr')} ${hex(spec.fdt.slotSize)}`);
+      out(`cp.b ${uvar('fdtcontroladdr')} ${uvar('fdt_addr')} ${hex(spec.fdt.slotSize)}`);
+      out(`fdt addr ${uvar('fdt_addr')}`);
     }
     fdtAddr = `${uvar('fdt_addr')}`;
     kernelAddr = uvar(`${spec.kernel}_addr`);
@@ -188,7 +193,7 @@ function openFdt(
     out(`${loadOf(fdt.loadCommand, 'fdt.loadCommand')} ${addr} ${quoteUboot(fdt.file, 'fdt.file')}`);
     out(`fdt addr ${addr}`);
   } else {
-    out(`fdt addr ${uvar('fdtcontroladdr')}`);
-    out(`fdt move ${uvar('fdtcontroladdr')} ${addr} ${hex(fdt.slotSize)}`);
+    out(`cp.b ${uvar('fdtcontroladdr')} ${addr} ${hex(fdt.slotSize)}`);
+    out(`fdt addr ${addr}`);
   }
 }

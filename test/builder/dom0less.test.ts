@@ -68,6 +68,7 @@ describe.skipIf(!gate.available)(`dom0less nodes (${gate.reason || 'dtc, fdtover
     const k = alpha.child('module@40400000')!;
     expect(read.strings(k.prop('compatible')!)).toEqual(['multiboot,kernel', 'multiboot,module']);
     expect(read.cellGroups(k.prop('reg')!, 2)).toEqual([0x40400000n, 0x88n]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal U-Boot variable reference is the point
     expect(read.string(k.prop('bootargs')!)).toBe('console=ttyAMA0 init="/bin/sh" $(reset) ${x}');
     expect(read.strings(alpha.child('module@40600000')!.prop('compatible')!)).toEqual([
       'multiboot,ramdisk',

@@ -1,0 +1,277 @@
+// buildSystem: config + board + images + plan → every output file, as bytes keyed by file name.
+// Pure orchestration (no disk, clock or environment): the CLI reads the inputs and hands the map
+// to writeArtifacts. The same inputs always give the same bytes.
+import { basename, isAbsolute, join, relative } from 'node:path';
+import type { Board } from '../boards/types.js';
+import { writeDtb } from '../devicetree/dtb.js';
+import type { Tree } from '../devicetree/tree.js';
+import { writeScriptImage } from '../images/uimage.js';
+import type { Config } from '../schema/config.js';
+import type { Diagnostic } from '../schema/diagnostic.js';
+import { buildDom0less, type Dom0lessResult } from './dom0less/chosen.js';
+import { chosenDtsi } from './dom0less/dtsi.js';
+import { applyEdits, overlayTree } from './dom0less/edits.js';
+import { buildSystemFit } from './fit.js';
+import type { ResolvedImage } from './images.js';
+import { buildPartialDtbs } from './passthrough/partial.js';
+import { planToJson } from './plan/json.js';
+import type { BootPlan, PlannedImage } from './plan/types.js';
+import { UbootError } from './uboot/errors.js';
+import { type ScriptImage, type ScriptSpec, ubootScript } from './uboot/script.js';
+
+export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+/** The output file names (a contract: tests, runners and users rely on them). */
+export const OUTPUT_FILES = {
+  systemDtb: 'system.dtb',
+  chosenDtsi: 'chosen.dtsi',
+  chosenDtbo: 'chosen.dtbo',
+  bootSource: 'boot.source',
+  bootScr: 'boot.scr',
+  bootItb: 'boot.itb',
+  planJson: 'plan.json',
+} as const;
+
+export interface BuildInput {
+  config: Config;
+  board: Board;
+  /** The board's device tree as read (before any addition). */
+  boardTree: Tree;
+  plan: BootPlan;
+  images: ResolvedImage[];
+  /** Bytes of the images read from disk, by plan name (needed for the FIT only). */
+  imageBytes?: ReadonlyMap<string, Uint8Array>;
+  /** The folder the boot loader's paths are relative to (the config's folder: the TFTP root). */
+  bootRoot: string;
+  /** The output folder, where generated images (probe guests, partial DTBs) are written. */
+  outDir: string;
+  /** Outputs to write; all Arm outputs when absent. */
+  only?: ReadonlySet<OutputKind>;
+  /** Sizes and addresses computed by the script at boot (`setexpr` from `${filesize}`). */
+  dynamic?: boolean;
+  /** Seconds since the epoch for the image headers (SOURCE_DATE_EPOCH). */
+  timestamp: number;
+}
+
+export interface BuildResult {
+  /** File name (relative to the output folder) → bytes, in a fixed order. */
+  files: Map<string, Uint8Array>;
+  diagnostics: Diagnostic[];
+}
+
+const utf8 = new TextEncoder();
+const LOADED_ROLES = new Set(['xen', 'xsm-policy', 'kernel', 'ramdisk', 'device-tree']);
+
+/** A generated image's file name in the output folder. */
+export function generatedFileName(imageName: string, role: PlannedImage['role']): string {
+  const stem = imageName.replace(/\//g, '-');
+  return role === 'device-tree' ? `${stem}.dtb` : `${stem}.img`;
+}
+
+export function buildSystem(input: BuildInput): BuildResult {
+  const { config, board, plan } = input;
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, Uint8Array>();
+  const wants = (k: OutputKind) =>
+    input.only ? input.only.has(k) : k === 'dtb' || k === 'uboot' || k === 'fit';
+  const header = [
+    `dombuild: Xen ${config.xen.release} on ${board.name}`,
+    'generated; edit the config, not this file',
+  ];
+  for (const k of ['blob', 'xl', 'x86'] as const) {
+    if (input.only?.has(k)) {
+      diagnostics.push({
+        id: 'build-output-unavailable',
+        severity: 'warning',
+        message: `--only ${k}: this output is not built by this version`,
+        path: '',
+      });
+    }
+  }
+  if (board.arch === 'x86_64') {
+    diagnostics.push({
+      id: 'build-arch-unsupported',
+      severity: 'error',
+      message: 'dombuild build writes the Arm outputs; x86 outputs are not available in this version',
+      path: 'board',
+    });
+    return { files, diagnostics };
+  }
+
+  const dom = buildDom0less({ config, board, base: input.boardTree, plan });
+  diagnostics.push(...dom.diagnostics);
+  if (dom.diagnostics.some((d) => d.severity === 'error')) return { files, diagnostics };
+  const merged = applyEdits(input.boardTree, dom.edits);
+  const systemDtb = writeDtb(merged);
+
+  // Images dombuild writes itself: probe guests, and partial DTBs from passthrough.devices.
+  const generated = new Map<string, Uint8Array>();
+  for (const img of input.images) if (img.generated) generated.set(img.name, img.generated);
+  const partial = buildPartialDtbs({ config, hostTree: input.boardTree, plan });
+  diagnostics.push(...partial.diagnostics);
+  for (const [name, bytes] of partial.dtbs) generated.set(name, bytes);
+  const planned = new Map(plan.images.map((i) => [i.name, i]));
+  for (const [name, bytes] of generated) {
+    const img = planned.get(name);
+    if (img && BigInt(bytes.length) > img.effectiveSize) {
+      diagnostics.push({
+        id: 'build-generated-too-big',
+        severity: 'error',
+        message: `${name} is ${bytes.length} bytes but the plan reserved ${img.effectiveSize}`,
+        path: '',
+      });
+    }
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { files, diagnostics };
+
+  if (wants('dtb')) {
+    files.set(OUTPUT_FILES.systemDtb, systemDtb);
+    files.set(OUTPUT_FILES.chosenDtsi, utf8.encode(chosenDtsi(dom.edits, header)));
+    files.set(OUTPUT_FILES.chosenDtbo, writeDtb(overlayTree(dom.edits)));
+  }
+  if (wants('dtb') || wants('uboot')) {
+    for (const [name, bytes] of generated) {
+      const img = planned.get(name);
+      if (img) files.set(generatedFileName(name, img.role), bytes);
+    }
+  }
+
+  if (wants('uboot')) {
+    try {
+      const source = scriptSource(input, dom, header, diagnostics);
+      if (source !== undefined) {
+        files.set(OUTPUT_FILES.bootSource, utf8.encode(source));
+        files.set(
+          OUTPUT_FILES.bootScr,
+          writeScriptImage(source, { timestamp: input.timestamp, name: 'dombuild boot' }),
+        );
+      }
+    } catch (e) {
+      if (!(e instanceof UbootError)) throw e;
+      diagnostics.push({
+        id: `uboot-${e.code.toLowerCase().replace(/_/g, '-')}`,
+        severity: 'error',
+        message: e.message,
+        path: e.where ?? '',
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
+    }
+  }
+
+  if (wants('fit')) {
+    const bytes = new Map<string, Uint8Array>(input.imageBytes ?? []);
+    for (const [name, b] of generated) bytes.set(name, b);
+    const fit = buildSystemFit({
+      plan,
+      systemDtb,
+      bytes,
+      timestamp: input.timestamp,
+      description: header[0]!,
+    });
+    // Without every image there is no FIT; that is only a problem when the FIT was asked for.
+    for (const d of fit.diagnostics)
+      diagnostics.push(input.only?.has('fit') || config.boot.fit ? { ...d, severity: 'error' } : d);
+    if (fit.fit) files.set(OUTPUT_FILES.bootItb, fit.fit);
+  }
+  files.set(OUTPUT_FILES.planJson, utf8.encode(planToJson(plan, { relativeTo: input.bootRoot })));
+  return { files, diagnostics };
+}
+
+function scriptSource(
+  input: BuildInput,
+  dom: Dom0lessResult,
+  header: string[],
+  diagnostics: Diagnostic[],
+): string | undefined {
+  const { config, board, plan } = input;
+  const modules = dom.modules;
+  const resolved = new Map(input.images.map((i) => [i.name, i]));
+  // Paths the loader uses are relative to the boot root (the TFTP root or the boot partition).
+  const underRoot = (abs: string, what: string): string => {
+    const rel = relative(input.bootRoot, abs);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel;
+    diagnostics.push({
+      id: 'uboot-path-outside-root',
+      severity: 'warning',
+      message: `${what}: ${abs} is outside the boot root ${input.bootRoot}; the script loads it as "${basename(abs)}"`,
+      path: '',
+      hint: 'keep images and the output folder under the boot root (the config folder by default)',
+    });
+    return basename(abs);
+  };
+  const bootPath = (img: PlannedImage): string => {
+    const r = resolved.get(img.name);
+    if (r?.generated || r?.reservedOnly || (!r?.file && img.role === 'device-tree'))
+      return underRoot(join(input.outDir, generatedFileName(img.name, img.role)), img.name);
+    if (r?.file) return underRoot(r.file, img.name);
+    diagnostics.push({
+      id: 'uboot-image-placeholder',
+      severity: 'warning',
+      message: `${img.name} has no file; the script loads "${img.name}" from the boot root`,
+      path: img.role === 'xen' ? 'xen.image' : '',
+      hint: 'put the image there, or name it in the config',
+    });
+    return img.name;
+  };
+  const loaded = plan.images.filter((i) => LOADED_ROLES.has(i.role));
+  // Xen last: secure-boot chains want the last PE image loaded to be the signed one.
+  const order = [...loaded.filter((i) => i.role !== 'xen'), ...loaded.filter((i) => i.role === 'xen')];
+  const ids = new Map<string, string>();
+  const images: ScriptImage[] = order.map((img, n) => {
+    const id = img.role === 'xen' ? 'xen' : `m${n}`;
+    ids.set(img.name, id);
+    const s: ScriptImage = { id, file: bootPath(img), addr: img.address };
+    const lc = resolved.get(img.name)?.loadCommand;
+    if (lc !== undefined) s.loadCommand = lc;
+    return s;
+  });
+  const dtbImg = plan.images.find((i) => i.role === 'dtb');
+  if (!board.uboot) {
+    diagnostics.push({
+      id: 'uboot-board-unsupported',
+      severity: 'warning',
+      message: `board ${board.name} describes no U-Boot; boot.scr not written`,
+      path: 'board',
+    });
+    return undefined;
+  }
+  const slot = dtbImg?.effectiveSize ?? 0x100000n;
+  const fdt: ScriptSpec['fdt'] =
+    board.dtb.kind === 'file'
+      ? { kind: 'file', file: underRoot(board.dtb.path, 'board DTB'), addr: plan.dtbAddress, slotSize: slot }
+      : { kind: 'control', addr: plan.dtbAddress, slotSize: slot };
+  const spec: ScriptSpec = {
+    loadCommand: config.boot.load ?? board.uboot.loadCommand,
+    images,
+    kernel: 'xen',
+    fdt,
+    base: input.boardTree,
+    edits: dom.edits,
+    header,
+  };
+  if (input.dynamic) {
+    // biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only
+    const start = order.reduce(
+      (m, i) => (i.address < m ? i.address : m),
+      order[0]?.address ?? plan.dtbAddress,
+    );
+    spec.dynamic = {
+      start,
+      align: plan.alignment,
+      regs: order
+        .filter((i) => modules.has(i.name))
+        .map((i) => ({ node: modules.get(i.name)!, image: ids.get(i.name)!, addressCells: 2, sizeCells: 2 })),
+    };
+  }
+  let text = ubootScript(spec);
+  for (const extra of config.boot.extraCommands ?? []) {
+    // APPEND_EXTRA_CMDS: commands the user wrote on purpose, one per line, before booti.
+    if (/[\0-\x1f\x7f]/.test(extra))
+      throw new UbootError('UNSAFE_STRING', 'a control character in an extra command', 'boot.extraCommands');
+    const lines = text.trimEnd().split('\n');
+    const boot = lines.pop()!;
+    text = `${[...lines, extra, boot].join('\n')}\n`;
+  }
+  return text;
+}

@@ -1,0 +1,148 @@
+// `dombuild build`: config → board → images → plan → buildSystem → writeArtifacts.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { toBoardFacts } from '../../boards/facts.js';
+import { resolveBoard } from '../../boards/registry.js';
+import type { BoardDiagnostic } from '../../boards/types.js';
+import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
+import { buildSystem, OUTPUT_KINDS, type OutputKind } from '../../builder/build.js';
+import { resolveImages } from '../../builder/images.js';
+import { planLayout } from '../../builder/plan/layout.js';
+import { writeDtb } from '../../devicetree/dtb.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { loadConfig } from '../../schema/load.js';
+import { locate } from '../../schema/source.js';
+import { validate } from '../../schema/validate.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from '../io.js';
+import { cacheDirFrom } from './plan.run.js';
+
+export function parseOnly(text: string | undefined): Set<OutputKind> | undefined {
+  if (text === undefined) return undefined;
+  const out = new Set<OutputKind>();
+  for (const w of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!(OUTPUT_KINDS as readonly string[]).includes(w))
+      throw new UsageError(`--only ${w}: unknown output (known: ${OUTPUT_KINDS.join(', ')})`);
+    out.add(w as OutputKind);
+  }
+  if (out.size === 0) throw new UsageError('--only needs at least one output');
+  return out;
+}
+
+/** SOURCE_DATE_EPOCH when set (reproducible-builds.org), else 0: the output never depends on the clock. */
+export function buildTimestamp(env: CliIO['env']): number {
+  const v = env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return 0;
+  if (!/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff)
+    throw new UsageError(`SOURCE_DATE_EPOCH=${v} is not a number of seconds that fits 32 bits`);
+  return Number(v);
+}
+
+export async function runBuild(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  const file = resolve(io.cwd, String(args.config));
+  const outDir = resolve(io.cwd, String(args.o ?? args.out));
+  const only = parseOnly(typeof args.only === 'string' ? args.only : undefined);
+  const timestamp = buildTimestamp(io.env);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+  }
+  const configDir = dirname(file);
+  const loaded = loadConfig(text, file);
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const config = loaded.config;
+  if (!config) return finish(io, diagnostics);
+
+  const boardOpts: Parameters<typeof resolveBoard>[1] = { configDir, qemu: 'auto', path: io.env.PATH ?? '' };
+  const cacheDir = cacheDirFrom(io.env);
+  if (cacheDir) boardOpts.cacheDir = cacheDir;
+  if (typeof args.boardDtb === 'string') boardOpts.boardDtb = resolve(io.cwd, args.boardDtb);
+  const setting = typeof args.board === 'string' ? args.board : config.board;
+  if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
+  io.stderr('dombuild: resolving the board\n');
+  const b = await resolveBoard(setting, boardOpts);
+  diagnostics.push(...b.diagnostics.map(fromBoard));
+  if (!b.board || !b.tree) return finish(io, diagnostics);
+
+  diagnostics.push(
+    ...locate(validate(config, { board: toBoardFacts(b.board), source: loaded.source }), loaded.source),
+  );
+  if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+
+  const imgs = await resolveImages(config, { configDir });
+  diagnostics.push(...locate(imgs.diagnostics, loaded.source));
+  if (imgs.diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+
+  const planned = planLayout({
+    config,
+    board: b.board,
+    images: imgs.images,
+    boardDtbSize: BigInt(writeDtb(b.tree).length),
+  });
+  diagnostics.push(...locate(planned.diagnostics, loaded.source));
+  if (!planned.plan) return finish(io, diagnostics);
+
+  // The FIT embeds the images, so only then are their bytes read.
+  const imageBytes = new Map<string, Uint8Array>();
+  if (!only || only.has('fit')) {
+    for (const img of imgs.images) {
+      if (!img.file || img.generated) continue;
+      try {
+        imageBytes.set(img.name, new Uint8Array(await readFile(img.file)));
+      } catch (e) {
+        throw new UsageError(`cannot read ${img.file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+      }
+    }
+  }
+  const dynamic = args.dynamic === true || (config.boot as Record<string, unknown>).dynamic === true;
+  io.stderr('dombuild: building the outputs\n');
+  const built = buildSystem({
+    config,
+    board: b.board,
+    boardTree: b.tree,
+    plan: planned.plan,
+    images: imgs.images,
+    imageBytes,
+    bootRoot: configDir,
+    outDir,
+    ...(only ? { only } : {}),
+    dynamic,
+    timestamp,
+  });
+  diagnostics.push(...locate(built.diagnostics, loaded.source));
+  if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+  printDiagnostics(io, diagnostics);
+  try {
+    const names = await writeArtifacts(built.files, outDir);
+    io.stderr(`dombuild: wrote ${outDir}: ${names.join(', ')}\n`);
+  } catch (e) {
+    if (e instanceof ArtifactsError) throw new UsageError(`${e.message}${e.code ? ` (${e.code})` : ''}`);
+    throw e;
+  }
+  return 0;
+}
+
+function fromBoard(d: BoardDiagnostic): Diagnostic {
+  const out: Diagnostic = { id: d.id, severity: d.severity, message: d.message, path: 'board' };
+  if (d.hint !== undefined) out.hint = d.hint;
+  return out;
+}
+
+function finish(io: CliIO, diagnostics: Diagnostic[]): number {
+  printDiagnostics(io, diagnostics);
+  return 1;
+}
+
+function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
+    const path = d.path ? ` ${d.path}:` : '';
+    io.stderr(`${where}${d.severity} (${d.id}):${path} ${d.message}\n`);
+    if (d.hint) io.stderr(`  hint: ${d.hint}\n`);
+  }
+}
