@@ -40,7 +40,7 @@ export interface UbootDefaults {
   /** Room kept for the script at `scriptAddress`. */
   scriptCapacity: bigint;
   /**
-   * Bytes at the top of the highest RAM bank that U-Boot keeps for itself once relocated (code,
+   * Bytes at the top of the first (lowest) RAM bank that U-Boot keeps for itself once relocated (code,
    * malloc arena, stack, control FDT, EFI reservations) — its LMB reservation when it boots.
    */
   relocationSize: bigint;

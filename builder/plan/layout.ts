@@ -116,7 +116,9 @@ export function planLayout(input: PlanInput): PlanResult {
       exclude(`shm/${s.id}`, 'shared-memory', s.host, s.size);
     }
   }
-  const top = board.ram.reduce((m, r) => (r.start + r.size > m.start + m.size ? r : m));
+  // U-Boot relocates to gd->ram_top, the end of the first DRAM bank (fdtdec_setup_mem_size_base
+  // reads the first /memory range): the lowest bank on every board we know.
+  const top = board.ram.reduce((m, r) => (r.start < m.start ? r : m));
   if (method === 'uboot' && board.uboot) {
     const size = minBig(board.uboot.relocationSize, top.size);
     exclude('uboot-relocation', 'uboot-relocation', top.start + top.size - size, size);
