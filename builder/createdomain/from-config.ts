@@ -1,6 +1,7 @@
 // Config → createdomain specs and the createdomain.bin blob. The loop below reads each registry
 // entry's `createdomain` encodings (data naming Xen's C names); no feature is handled by name.
 // How a value lands in the spec depends only on the encoding's field, through FIELD_SLOTS.
+import type { BoardFacts } from '../../schema/board.js';
 import type { Config, Domain } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import {
@@ -87,11 +88,19 @@ export interface FromConfigOptions {
   /** The target architecture (config.arch, or the board's). */
   arch: CreateDomainArch;
   /**
-   * The hardware's SVE vector length / 128, to resolve `sve: max`. Xen's dom0less builder reads
-   * it from the CPU at boot; a build without it cannot write `max` into bytes.
+   * What is known of the board. Xen's dom0less builder reads some values from the hardware at
+   * boot: `sve: max` (the CPUs' vector length) and, when `nrSpis` is absent, the host GIC's SPI
+   * count. Without these facts `sve: max` cannot be written and nr_spis stays 0.
    */
-  sveMaxVl?: number;
+  board?: BoardFacts;
 }
+
+/** Values Xen's dom0less builder takes from the hardware for a boot domain whose config omits the control. */
+const BOOT_HARDWARE_DEFAULTS: ReadonlyArray<{
+  field: CreatedomainField;
+  path: 'arch.nr_spis';
+  from: (b: BoardFacts) => number | undefined;
+}> = [{ field: 'arch.nr_spis', path: 'arch.nr_spis', from: (b) => b.gic?.maxSpis }];
 
 /**
  * Boot-time cpupool ids as Xen's boot-cpupool code assigns them: pools in /chosen order from 0,
@@ -131,14 +140,14 @@ function convert(
       return toNumber(v, path);
     case 'sve-vl':
       if (v === 'max') {
-        if (opts.sveMaxVl === undefined) {
+        if (!opts.board?.sveMaxBits) {
           throw new FromConfigError(
             'UNRESOLVABLE',
             path,
-            '"max" is the CPU\'s vector length, known only on the hardware',
+            '"max" is the CPUs\' vector length; the board facts do not give it',
           );
         }
-        return opts.sveMaxVl;
+        return opts.board.sveMaxBits / 128;
       }
       return toNumber(v, path) / 128;
     case 'cpupool-id': {
@@ -214,6 +223,7 @@ export function createDomainSpecFromConfig(
     Object.entries(BASE_SETS[opts.arch]).map(([k, v]) => [k as SetPath, new Set(v)]),
   );
   const values = domain as unknown as Record<string, unknown>;
+  const touched = new Set<CreatedomainField>();
   for (const f of registry) {
     const value = values[f.key] ?? f.xenDefault.value;
     if (value === undefined || !f.createdomain) continue;
@@ -221,6 +231,7 @@ export function createDomainSpecFromConfig(
     for (const enc of f.createdomain) {
       if (!applies(f, enc, target)) continue;
       const slot = FIELD_SLOTS[enc.field];
+      touched.add(enc.field);
       if (slot.kind === 'number') {
         setPath(spec, slot.path, convert(enc, value, path, config, opts));
       } else if (slot.kind === 'enum') {
@@ -233,6 +244,12 @@ export function createDomainSpecFromConfig(
       } else {
         for (const n of names(enc, value, path)) sets.get(slot.path)?.add(n);
       }
+    }
+  }
+  if (domain.boot && opts.board && spec.arch.kind === 'arm64') {
+    for (const d of BOOT_HARDWARE_DEFAULTS) {
+      const v = d.from(opts.board);
+      if (!touched.has(d.field) && v !== undefined) setPath(spec, d.path, v);
     }
   }
   for (const [path, set] of sets) {

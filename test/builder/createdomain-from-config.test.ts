@@ -13,7 +13,16 @@ import {
 } from '../../builder/createdomain/from-config.js';
 import { domainHandle } from '../../builder/createdomain/handle.js';
 import { createDomainProblems } from '../../builder/createdomain/problems.js';
+import type { BoardFacts } from '../../schema/board.js';
 import { loadConfigOrThrow } from '../../schema/load.js';
+
+const facts = (extra: Partial<BoardFacts>): BoardFacts => ({
+  name: 'b',
+  arch: 'arm64',
+  ramBanks: [{ base: 0x40000000n, size: 0x80000000n }],
+  cpuIds: [0, 1, 2, 3],
+  ...extra,
+});
 
 const arm = (release: string, domains: string, extra = '') =>
   loadConfigOrThrow(
@@ -92,8 +101,24 @@ domains:
       FromConfigError,
     );
     expect(
-      createDomainSpecFromConfig(config, config.domains[0]!, { arch: 'arm64', sveMaxVl: 4 }).arch,
+      createDomainSpecFromConfig(config, config.domains[0]!, {
+        arch: 'arm64',
+        board: facts({ sveMaxBits: 512 }),
+      }).arch,
     ).toMatchObject({ sve_vl: 4 });
+  });
+
+  it('a boot domain without nrSpis gets the host GIC SPI count, as Xen does; a runtime one keeps 0', () => {
+    const config = arm(
+      '4.20',
+      '  - { name: b, kernel: probe, memory: 64M }\n  - { name: r, kernel: probe, memory: 64M, boot: false }\n  - { name: n, kernel: probe, memory: 64M, nrSpis: 3 }\n',
+    );
+    const board = facts({ gic: { version: 3, maxSpis: 288 } });
+    const spis = config.domains.map((d) => {
+      const a = createDomainSpecFromConfig(config, d, { arch: 'arm64', board }).arch;
+      return a.kind === 'arm64' ? a.nr_spis : -1;
+    });
+    expect(spis).toEqual([288, 0, 3]);
   });
 
   it('boot cpupool ids follow Xen: /chosen order, the pool holding CPU 0 is pool 0', () => {
