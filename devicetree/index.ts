@@ -4,5 +4,6 @@ export * from './dtb.js';
 export * from './dts-parse.js';
 export * from './dts-print.js';
 export * from './errors.js';
+export * from './overlay.js';
 export * from './reader.js';
 export * from './tree.js';
