@@ -68,7 +68,12 @@ export const cpupoolSchema = z
   })
   .strict();
 
-const bank = z.object({ base: address(), size: size() }).strict();
+const bank = z
+  .object({
+    base: address().describe('Start address'),
+    size: size().describe('Size in bytes or with a unit'),
+  })
+  .strict();
 
 export const xenSchema = z
   .object({
@@ -97,12 +102,12 @@ export const boardSchema = z
     z
       .object({
         name: z.string().min(1).max(64).optional().describe('Built-in board to start from, or a label'),
-        arch: z.enum(ARCHES).optional(),
+        arch: z.enum(ARCHES).optional().describe('Architecture of the board'),
         memory: z
           .union([size(), z.array(bank).min(1).max(16)])
           .optional()
           .describe('RAM size, or RAM banks'),
-        cpus: z.number().int().min(1).max(512).optional(),
+        cpus: z.number().int().min(1).max(512).optional().describe('Number of CPUs'),
         gic: z
           .union([z.literal(2), z.literal(3)])
           .optional()

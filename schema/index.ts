@@ -5,6 +5,7 @@ export { type Check, type CheckContext, checkTable, defineCheck } from './checks
 export type { CheckLevel } from './checks/run.js';
 export * from './config.js';
 export { type Diagnostic, formatPath, hasFailures, type Severity } from './diagnostic.js';
+export { configuredValue, effectiveValue } from './effective.js';
 export { formatRangeList, parseRangeList } from './fields.js';
 export { type Kconfig, kconfigEnabled, parseKconfig } from './kconfig.js';
 export { ConfigError, type LoadResult, loadConfig, loadConfigOrThrow, MAX_CONFIG_BYTES } from './load.js';

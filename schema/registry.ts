@@ -208,12 +208,17 @@ const passthrough = z
     iomem: z
       .array(
         z
-          .object({ host: address(), size: size(), guest: address().optional() })
+          .object({
+            host: address().describe('Host physical address of the MMIO range'),
+            size: size().describe('Size of the range'),
+            guest: address().optional().describe('Guest address; default: the host address'),
+          })
           .strict()
           .describe('MMIO range mapped into the guest (xl iomem)'),
       )
       .max(64)
-      .optional(),
+      .optional()
+      .describe('MMIO ranges mapped into the guest (xl iomem)'),
     irqs: z
       .array(z.number().int().min(0).max(1019))
       .max(64)
@@ -379,7 +384,11 @@ export const features = [
     title: 'Static RAM banks { base, size } instead of heap allocation',
     example: [{ base: '0x50000000', size: '64M' }],
     schema: z
-      .array(z.object({ base: address(), size: size() }).strict())
+      .array(
+        z
+          .object({ base: address().describe('Host physical start'), size: size().describe('Bank size') })
+          .strict(),
+      )
       .min(1)
       .max(16)
       .optional(),

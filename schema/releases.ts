@@ -26,6 +26,11 @@ export interface ReleaseFacts {
   domidAny: boolean;
   /** Who must exist when a boot-time domain asks for xenstore (rule 30). */
   xenstoreProvider: 'dom0' | 'xenstore-domain';
+  /**
+   * Whether `xen,enhanced = "enabled"` leaves the xenstore page to init-dom0less (what 4.21 calls
+   * "legacy"); Xen allocates the page itself from 4.21 (xen-dt-bindings.md §1.1).
+   */
+  enhancedEnabledIsLegacy: boolean;
   /** Whether STATIC_EVTCHN is its own Kconfig option (else static event channels are always built). */
   staticEvtchnKconfig: boolean;
   /** Whether DOM0LESS_BOOT is a Kconfig option (else dom0less is always built on Arm). */
@@ -45,6 +50,7 @@ const table: Record<XenRelease, ReleaseFacts> = {
     armArchConfigSize: 12,
     domidAny: false,
     xenstoreProvider: 'dom0',
+    enhancedEnabledIsLegacy: true,
     staticEvtchnKconfig: false,
     dom0lessKconfig: false,
     espi: false,
@@ -59,6 +65,7 @@ const table: Record<XenRelease, ReleaseFacts> = {
     armArchConfigSize: 12,
     domidAny: false,
     xenstoreProvider: 'dom0',
+    enhancedEnabledIsLegacy: true,
     staticEvtchnKconfig: false,
     dom0lessKconfig: false,
     espi: false,
@@ -73,6 +80,7 @@ const table: Record<XenRelease, ReleaseFacts> = {
     armArchConfigSize: 12,
     domidAny: false,
     xenstoreProvider: 'dom0',
+    enhancedEnabledIsLegacy: true,
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: false,
@@ -87,6 +95,7 @@ const table: Record<XenRelease, ReleaseFacts> = {
     armArchConfigSize: 12,
     domidAny: false,
     xenstoreProvider: 'dom0',
+    enhancedEnabledIsLegacy: true,
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: false,
@@ -101,6 +110,7 @@ const table: Record<XenRelease, ReleaseFacts> = {
     armArchConfigSize: 16,
     domidAny: false,
     xenstoreProvider: 'xenstore-domain',
+    enhancedEnabledIsLegacy: false,
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: true,
@@ -115,6 +125,7 @@ const table: Record<XenRelease, ReleaseFacts> = {
     armArchConfigSize: 16,
     domidAny: true,
     xenstoreProvider: 'xenstore-domain',
+    enhancedEnabledIsLegacy: false,
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: true,

@@ -1,6 +1,6 @@
 // Boot-time cpupools and vCPU affinity.
 import { kconfigEnabled } from '../kconfig.js';
-import { defineCheck, eachDomain } from './check.js';
+import { cmdlineValue, defineCheck, eachDomain } from './check.js';
 
 function cpuCount(ctx: { board: { cpuIds: number[] } | undefined }): number | undefined {
   return ctx.board?.cpuIds.length;
@@ -57,6 +57,43 @@ export const cpupoolsKconfig = defineCheck({
     if (!kconfigEnabled(ctx.kconfig, 'BOOT_TIME_CPUPOOLS'))
       ctx.report(['cpupools'], 'this Xen build lacks CONFIG_BOOT_TIME_CPUPOOLS; the pools would be ignored', {
         hint: 'rebuild Xen with CONFIG_BOOT_TIME_CPUPOOLS=y',
+      });
+  },
+});
+
+/** Scheduler name → the Kconfig option that builds it. */
+const SCHED_KCONFIG: Record<string, string> = {
+  credit: 'SCHED_CREDIT',
+  credit2: 'SCHED_CREDIT2',
+  rtds: 'SCHED_RTDS',
+  arinc653: 'SCHED_ARINC653',
+  null: 'SCHED_NULL',
+};
+
+export const schedulerKconfig = defineCheck({
+  id: 'scheduler-kconfig',
+  title: 'A scheduler named for a cpupool or in sched= is built into Xen (else Xen silently uses another)',
+  ref: 'recipes/qemu.md (SCHED_NULL off in Debian builds); xen-dt-bindings.md §3.1',
+  run(ctx) {
+    const k = ctx.kconfig;
+    if (!k) return;
+    const hint = (opt: string) => `rebuild Xen with CONFIG_${opt}=y or pick a scheduler the build has`;
+    ctx.config.cpupools.forEach((p, i) => {
+      const opt = p.scheduler && SCHED_KCONFIG[p.scheduler];
+      if (opt && !kconfigEnabled(k, opt))
+        ctx.report(
+          ['cpupools', i, 'scheduler'],
+          `scheduler ${p.scheduler} is not built into this Xen (CONFIG_${opt})`,
+          {
+            hint: hint(opt),
+          },
+        );
+    });
+    const sched = cmdlineValue(ctx.config.xen.cmdline, 'sched');
+    const opt = sched && SCHED_KCONFIG[sched];
+    if (opt && !kconfigEnabled(k, opt))
+      ctx.report(['xen', 'cmdline'], `sched=${sched} is not built into this Xen (CONFIG_${opt})`, {
+        hint: hint(opt),
       });
   },
 });

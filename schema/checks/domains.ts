@@ -103,14 +103,24 @@ export const xenstoreProvider = defineCheck({
 
 export const xenstoreLegacyStaticMem = defineCheck({
   id: 'xenstore-legacy-static-mem',
-  title: 'xenstore: legacy is not combined with static memory',
+  title:
+    'A xenstore page set up by init-dom0less (legacy; "enabled" before 4.21) is not combined with static memory',
   ref: 'xen-dt-bindings.md §1.1 xen,enhanced',
   run(ctx) {
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.boot && d.xenstore === 'legacy' && d.staticMemory)
-        ctx.report(['domains', i, 'xenstore'], 'xenstore: legacy cannot be used with staticMemory', {
-          hint: 'use xenstore: enabled, which lets Xen allocate the xenstore page',
-        });
+    const legacyEnabled = ctx.facts.enhancedEnabledIsLegacy;
+    for (const [d, i] of eachDomain(ctx.config)) {
+      const legacy = d.xenstore === 'legacy' || (legacyEnabled && d.xenstore === 'enabled');
+      if (d.boot && legacy && d.staticMemory)
+        ctx.report(
+          ['domains', i, 'xenstore'],
+          `xenstore: ${d.xenstore} on Xen ${ctx.release} cannot be used with staticMemory`,
+          {
+            hint: legacyEnabled
+              ? 'use xenstore: no-xenstore, or Xen 4.21+ where Xen allocates the xenstore page'
+              : 'use xenstore: enabled, which lets Xen allocate the xenstore page',
+          },
+        );
+    }
   },
 });
 

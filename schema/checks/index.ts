@@ -50,6 +50,7 @@ export function checkTable(): readonly Check[] {
     cpupools.cpupoolCpus,
     cpupools.cpupoolKnown,
     cpupools.cpupoolsKconfig,
+    cpupools.schedulerKconfig,
     cpupools.vcpuAffinity,
     arm.nrSpisLimit,
     arm.vpl011Spi,

@@ -37,6 +37,20 @@ describe('JSON Schema', () => {
     expect(check({ board: 'x' })).toBe(false);
   });
 
+  it('describes every field (zod .describe() everywhere)', () => {
+    const missing: string[] = [];
+    const walk = (s: Record<string, unknown>, path: string) => {
+      for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+        if (!v.description) missing.push(`${path}.${k}`);
+        walk(v, `${path}.${k}`);
+      }
+      if (s.items) walk(s.items as Record<string, unknown>, `${path}[]`);
+      for (const alt of (s.anyOf ?? []) as Record<string, unknown>[]) walk(alt, path);
+    };
+    walk(configJsonSchema(), '');
+    expect(missing).toEqual([]);
+  });
+
   it('docs/dombuild.schema.json is up to date (regenerate: dombuild schema --json-schema > docs/dombuild.schema.json)', () => {
     expect(readFileSync(new URL('docs/dombuild.schema.json', root), 'utf8')).toBe(configJsonSchemaText());
   });

@@ -64,7 +64,7 @@ export const fixtures: Record<string, Fixture> = {
     good: cfg({ xen: { release: '4.20', image: 'xen' }, dom0 }, { xenstore: 'enabled' }),
   },
   'xenstore-legacy-static-mem': {
-    bad: cfg({ dom0 }, { xenstore: 'legacy', ...bank('0x60000000') }),
+    bad: cfg({ dom0, xen: { release: '4.20', image: 'x' } }, { xenstore: 'enabled', ...bank('0x60000000') }),
     good: cfg({ dom0 }, { xenstore: 'enabled', ...bank('0x60000000') }),
   },
   'runtime-needs-toolstack': { bad: cfg({}, { boot: false }), good: cfg({ dom0 }, { boot: false }) },
@@ -189,6 +189,12 @@ export const fixtures: Record<string, Fixture> = {
     good: cfg({ cpupools: [{ name: 'p', cpus: [1] }] }),
     badOpts: { kconfig: 'CONFIG_DOM0LESS_BOOT=y' },
     goodOpts: { kconfig: ALL_ON },
+  },
+  'scheduler-kconfig': {
+    bad: cfg({ cpupools: [{ name: 'p', cpus: [1], scheduler: 'null' }] }),
+    good: cfg({ cpupools: [{ name: 'p', cpus: [1], scheduler: 'credit2' }] }),
+    badOpts: { kconfig: `${ALL_ON}\nCONFIG_SCHED_CREDIT2=y` },
+    goodOpts: { kconfig: `${ALL_ON}\nCONFIG_SCHED_CREDIT2=y` },
   },
   'vcpu-affinity': {
     bad: cfg({}, { vcpuAffinity: [{ vcpu: 3, cpus: '0' }] }),
