@@ -38,6 +38,21 @@ export interface ArmDirectBoot {
  */
 export const UBOOT_DHCP_SCRIPT = 'boot.scr.uimg';
 
+/**
+ * Keystrokes that skip U-Boot's autoboot countdown and its disk/USB probing: stop at the prompt,
+ * then fetch the script image by DHCP + TFTP and run it (as Xen's own CI does). Without them the
+ * default boot order reaches the same script about two seconds later.
+ */
+export function ubootKeystrokes(script: string = UBOOT_DHCP_SCRIPT): Array<{ when: string; send: string }> {
+  if (!/^[A-Za-z0-9._-]+$/.test(script)) {
+    throw new QemuError('BAD_SPEC', 'the script name must be a plain file name', script);
+  }
+  return [
+    { when: 'Hit any key to stop autoboot', send: ' ' },
+    { when: '=> ', send: `dhcp \${scriptaddr} ${script}; source \${scriptaddr}\r` },
+  ];
+}
+
 /** Arm64 through U-Boot: its autoboot runs DHCP and the script image from QEMU's TFTP server. */
 export interface ArmUbootBoot {
   method: 'uboot';

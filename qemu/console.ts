@@ -32,6 +32,11 @@ export class LineSplitter {
     return out;
   }
 
+  /** The line being received, not yet terminated (a prompt waiting for input). */
+  peek(): string {
+    return this.partial;
+  }
+
   /** The unterminated rest (a prompt, or output cut off by the stop). */
   flush(): string[] {
     const rest = this.partial;

@@ -15,8 +15,16 @@ import {
 } from './console.js';
 import { QemuError } from './errors.js';
 
+/** Text typed on the console once, when a line (or an unfinished prompt) first matches. */
+export interface ConsoleInput {
+  when: string | RegExp;
+  send: string;
+}
+
 export interface RunOptions {
   command: QemuCommand;
+  /** Keystrokes for firmware prompts, in order: each waits for the previous one to fire. */
+  input?: ConsoleInput[];
   expectations: Expectation[];
   /** Hard limit for the whole boot. */
   timeoutMs: number;
@@ -121,8 +129,22 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
+    const pending = [...(opts.input ?? [])];
+    const typeIfPrompted = (texts: string[]) => {
+      for (const text of [...texts, splitter.peek()]) {
+        const next = pending[0];
+        if (!next || outcome) return;
+        if (typeof next.when === 'string' ? text.includes(next.when) : next.when.test(text)) {
+          pending.shift();
+          child.stdin?.write(next.send);
+        }
+      }
+    };
+
     child.stdout?.on('data', (chunk: Buffer) => {
-      feed(splitter.push(decoder.decode(chunk, { stream: true })));
+      const lines = splitter.push(decoder.decode(chunk, { stream: true }));
+      feed(lines);
+      typeIfPrompted(lines);
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 1 << 16) stderr += chunk.toString('utf8');

@@ -2,7 +2,7 @@
 // probe guests, directly and through Debian's U-Boot; the runner must see each guest's own marker
 // and stop QEMU at once. A tree Xen cannot honour must end in a panic the runner attributes.
 import test from 'ava';
-import { qemuArgv } from '../../qemu/argv.js';
+import { qemuArgv, ubootKeystrokes } from '../../qemu/argv.js';
 import { type CachedXenRelease, locateAsset, UBOOT_QEMU_ARM64, xenAssetId } from '../../qemu/assets.js';
 import { runQemu } from '../../qemu/runner.js';
 import {
@@ -81,6 +81,28 @@ for (const release of ['4.17', '4.20'] as CachedXenRelease[]) {
     t.regex(r.console, /## Executing script at/);
     t.true(r.domains.every((d) => d.met));
   });
+
+  boot(
+    `Xen ${release} arm64, U-Boot stopped at its prompt and told to fetch the script: both probes up`,
+    async (t) => {
+      const sys = await twoProbes();
+      t.teardown(sys.cleanup);
+      const xen = locateAsset(CACHE, xenAssetId(release, 'arm64'));
+      const tftpRoot = ubootTftpRoot(sys, xen.path);
+      const r = await runQemu({
+        command: qemuArgv({ method: 'uboot', machine: ARM_MACHINE, firmware: UBOOT_QEMU_ARM64, tftpRoot }),
+        input: ubootKeystrokes(),
+        expectations,
+        timeoutMs: 180_000,
+      });
+      t.log(`U-Boot (prompt) + Xen ${xen.version}: ${r.durationSeconds.toFixed(2)} s`);
+      t.is(r.outcome, 'met', r.reason);
+      // The typed command ran, not the default boot order (which would probe USB first).
+      t.regex(r.console, /=> dhcp \$\{scriptaddr\} boot\.scr\.uimg; source \$\{scriptaddr\}/);
+      t.notRegex(r.console, /starting USB/);
+      t.true(r.domains.every((d) => d.met));
+    },
+  );
 }
 
 boot(

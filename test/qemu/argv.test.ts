@@ -6,6 +6,7 @@ import {
   optValue,
   qemuArgv,
   UBOOT_DHCP_SCRIPT,
+  ubootKeystrokes,
 } from '../../qemu/argv.js';
 import { QemuError } from '../../qemu/errors.js';
 
@@ -126,6 +127,15 @@ describe('qemuArgv', () => {
     const dump = dumpDtbArgv(arm, '/t/virt.dtb');
     expect(dump.args.slice(0, 8)).toEqual(run.args.slice(0, 8));
     expect(dump.args).toContain('dumpdtb=/t/virt.dtb');
+  });
+
+  it('U-Boot keystrokes stop autoboot, then fetch and source the script', () => {
+    expect(ubootKeystrokes()).toEqual([
+      { when: 'Hit any key to stop autoboot', send: ' ' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: U-Boot's own variable syntax
+      { when: '=> ', send: 'dhcp ${scriptaddr} boot.scr.uimg; source ${scriptaddr}\r' },
+    ]);
+    expect(() => ubootKeystrokes('a;reset')).toThrow(QemuError);
   });
 
   it('optValue doubles commas only', () => {

@@ -139,6 +139,28 @@ describe('runQemu', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  it('types each input once, in order, when its prompt appears (even without a newline)', async () => {
+    const script = [
+      "process.stdout.write('Hit any key: 2');",
+      "let buf='';",
+      "process.stdin.on('data', d => { buf += d;",
+      "  if (buf === 'x') process.stdout.write('\\n=> ');",
+      "  else if (buf.endsWith('\\r')) { console.log('\\nGOT ' + JSON.stringify(buf)); }",
+      '});',
+    ].join('');
+    const r = await runQemu({
+      command: node(script),
+      input: [
+        { when: 'Hit any key', send: 'x' },
+        { when: /^=> $/, send: 'boot it\r' },
+      ],
+      expectations: [{ domain: 'fw', match: 'GOT' }],
+      timeoutMs: 20_000,
+    });
+    expect(r.outcome).toBe('met');
+    expect(r.domains[0]?.matchedLine).toBe('GOT "xboot it\\r"');
+  });
+
   it('rejects with SPAWN when QEMU is not installed', async () => {
     const err = await runQemu({
       command: { command: 'qemu-system-does-not-exist', args: [] },
