@@ -1,13 +1,16 @@
 // buildSystem: config + board + images + plan → every output file, as bytes keyed by file name.
 // Pure orchestration (no disk, clock or environment): the CLI reads the inputs and hands the map
 // to writeArtifacts. The same inputs always give the same bytes.
+import { createHash } from 'node:crypto';
 import { basename, isAbsolute, join, relative } from 'node:path';
+import { toBoardFacts } from '../boards/facts.js';
 import type { Board } from '../boards/types.js';
 import { writeDtb } from '../devicetree/dtb.js';
 import type { Tree } from '../devicetree/tree.js';
 import { writeScriptImage } from '../images/uimage.js';
 import type { Config } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
+import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from './createdomain/from-config.js';
 import { buildDom0less, type Dom0lessResult } from './dom0less/chosen.js';
 import { chosenDtsi } from './dom0less/dtsi.js';
 import { applyEdits, overlayTree } from './dom0less/edits.js';
@@ -30,6 +33,7 @@ export const OUTPUT_FILES = {
   bootSource: 'boot.source',
   bootScr: 'boot.scr',
   bootItb: 'boot.itb',
+  createdomainBin: 'createdomain.bin',
   planJson: 'plan.json',
 } as const;
 
@@ -74,12 +78,12 @@ export function buildSystem(input: BuildInput): BuildResult {
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, Uint8Array>();
   const wants = (k: OutputKind) =>
-    input.only ? input.only.has(k) : k === 'dtb' || k === 'uboot' || k === 'fit';
+    input.only ? input.only.has(k) : k === 'dtb' || k === 'uboot' || k === 'fit' || k === 'blob';
   const header = [
     `dombuild: Xen ${config.xen.release} on ${board.name}`,
     'generated; edit the config, not this file',
   ];
-  for (const k of ['blob', 'xl', 'x86'] as const) {
+  for (const k of ['xl', 'x86'] as const) {
     if (input.only?.has(k)) {
       diagnostics.push({
         id: 'build-output-unavailable',
@@ -174,6 +178,35 @@ export function buildSystem(input: BuildInput): BuildResult {
       diagnostics.push(input.only?.has('fit') || config.boot.fit ? { ...d, severity: 'error' } : d);
     if (fit.fit) files.set(OUTPUT_FILES.bootItb, fit.fit);
   }
+  if (wants('blob')) {
+    // Every domain's module list, boot-time ones with their planned address, with sha256s.
+    const refs: BlobImageRef[] = [];
+    for (const r of input.images) {
+      const placed = planned.get(r.name);
+      const bytes = r.generated ?? generated.get(r.name);
+      const sha256 =
+        placed?.sha256 ?? r.sha256 ?? (bytes ? createHash('sha256').update(bytes).digest('hex') : undefined);
+      const ref: BlobImageRef = { role: r.role, size: bytes ? BigInt(bytes.length) : r.size };
+      if (r.domain !== undefined) ref.domain = r.domain;
+      if (placed) ref.address = placed.address;
+      if (sha256 !== undefined) ref.sha256 = sha256;
+      refs.push(ref);
+    }
+    try {
+      if (board.arch !== 'arm32') {
+        const opts = { arch: board.arch, board: toBoardFacts(board), images: refs };
+        files.set(OUTPUT_FILES.createdomainBin, buildBlobFromConfig(config, opts).bytes);
+      }
+    } catch (e) {
+      if (!(e instanceof FromConfigError)) throw e;
+      diagnostics.push({
+        id: `blob-${e.code.toLowerCase().replace(/_/g, '-')}`,
+        severity: 'error',
+        message: e.message,
+        path: e.path,
+      });
+    }
+  }
   files.set(OUTPUT_FILES.planJson, utf8.encode(planToJson(plan, { relativeTo: input.bootRoot })));
   return { files, diagnostics };
 }
@@ -251,11 +284,8 @@ function scriptSource(
     header,
   };
   if (input.dynamic) {
-    // biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only
-    const start = order.reduce(
-      (m, i) => (i.address < m ? i.address : m),
-      order[0]?.address ?? plan.dtbAddress,
-    );
+    let start = order[0]?.address ?? plan.dtbAddress;
+    for (const i of order) if (i.address < start) start = i.address;
     spec.dynamic = {
       start,
       align: plan.alignment,
