@@ -68,6 +68,7 @@ describe.each(examples)('dombuild build examples/%s', (example) => {
       'chosen.dtbo',
       'boot.source',
       'boot.scr',
+      'createdomain.bin',
       'plan.json',
     ])
       expect(names).toContain(required);
