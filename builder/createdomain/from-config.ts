@@ -265,9 +265,7 @@ export function createDomainSpecFromConfig(
 
 /** Config path of the registry control that sets a createdomain field, for diagnostics. */
 function controlFor(field: string): string | undefined {
-  const cField = Object.entries(FIELD_SLOTS).find(
-    ([, s]) => s.path === field || s.path.startsWith(`${field}.`),
-  )?.[0];
+  const cField = Object.entries(FIELD_SLOTS).find(([k, s]) => k === field || s.path === field)?.[0];
   return registry.find((f) => f.createdomain?.some((e) => e.field === cField))?.key;
 }
 

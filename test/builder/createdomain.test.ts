@@ -77,10 +77,16 @@ function goldenSpec(t: CreateDomainTarget): CreateDomainSpec {
   });
 }
 
-describe('createdomain: golden vectors from the reference (compiled against every release’s headers)', () => {
+/** Releases whose headers Debian packages; the C probe test judges those directly. */
+const PACKAGED = new Set(['4.17', '4.20']);
+
+describe('createdomain: golden vectors from the reference (its probe, compiled against each release’s own headers)', () => {
   for (const g of GOLDEN) {
     const t = { release: g.release, arch: g.arch };
-    it(`Xen ${g.release} ${g.arch}: encode gives the reference bytes, decode gives the spec back`, () => {
+    const note = PACKAGED.has(g.release)
+      ? ''
+      : ' [headers not packaged by Debian: checked against the reference only]';
+    it(`Xen ${g.release} ${g.arch}: encode gives the reference bytes, decode gives the spec back${note}`, () => {
       const spec = goldenSpec(t);
       expect(Buffer.from(encodeCreateDomain(spec, t)).toString('hex')).toBe(
         Buffer.from(hex(g.hex)).toString('hex'),
@@ -98,7 +104,8 @@ describe('createdomain: golden vectors from the reference (compiled against ever
 describe('createdomain: layout tables equal the reference §6 offset tables', () => {
   for (const ref of REFERENCE_LAYOUTS) {
     const t = { release: ref.release, arch: ref.arch };
-    it(`Xen ${ref.release} ${ref.arch}`, () => {
+    const note = PACKAGED.has(ref.release) ? '' : ' [headers not packaged by Debian: reference table only]';
+    it(`Xen ${ref.release} ${ref.arch}${note}`, () => {
       expect(CREATEDOMAIN_RELEASES[ref.release].interfaceVersion).toBe(ref.interfaceVersion);
       const ours = layoutFor(t)
         .filter((f) => f.cName.startsWith('u.createdomain.'))
