@@ -196,7 +196,9 @@ function fixupPhandles(fdt: Tree, fdto: Tree): void {
     if (v.length === 0 || v[v.length - 1] !== 0)
       throw new OverlayError('BADOVERLAY', `__fixups__ ${fp.name}: not NUL-terminated strings`);
     for (const entry of new TextDecoder().decode(v.subarray(0, v.length - 1)).split('\0')) {
-      const m = /^([^:]*):([^:]+):([0-9]+)$/.exec(entry);
+      // The offset is read with strtoul: leading space and a sign are allowed. A negative offset
+      // would make libfdt write before the value; it is refused here.
+      const m = /^([^:]*):([^:]+):[ \t\n\v\f\r]*(\+|-(?=0+$))?([0-9]+)$/.exec(entry);
       if (!m || m[1] === '')
         throw new OverlayError('BADOVERLAY', `__fixups__ ${fp.name}: bad entry "${entry}"`);
       if (!symbols) throw new OverlayError('NOTFOUND', `base has no __symbols__ (needed for "${fp.name}")`);
@@ -210,13 +212,13 @@ function fixupPhandles(fdt: Tree, fdto: Tree): void {
       if (!at) throw new OverlayError('BADOVERLAY', `__fixups__ ${fp.name}: no node "${m[1]}"`);
       const prop = at.prop(m[2]!);
       if (!prop) throw new OverlayError('NOTFOUND', `${m[1]} has no property "${m[2]}"`);
-      setU32(prop, Number(m[3]), phandle);
+      setU32(prop, Number(m[4]), phandle);
     }
   }
 }
 
 /** A fragment's target: `target` (a phandle) or else `target-path`, as overlay_get_target decides. */
-function fragmentTarget(fdt: Tree, fragment: Node): { node: Node; path?: string } {
+function fragmentTarget(fdt: Tree, fragment: Node): { node: Node; rawPath?: Uint8Array } {
   const t = fragment.prop('target');
   let phandle = 0;
   if (t) phandle = t.value.length !== 4 ? NO_PHANDLE : read.u32(t);
@@ -224,8 +226,9 @@ function fragmentTarget(fdt: Tree, fragment: Node): { node: Node; path?: string 
   if (phandle) return { node: nodeByPhandle(fdt, phandle) };
   const tp = fragment.prop('target-path');
   if (!tp) throw new OverlayError('BADOVERLAY', `${fragment.path} has neither target nor target-path`);
-  const path = cString(tp.value);
-  return { node: pathOffset(fdt, path)!, path };
+  const nul = tp.value.indexOf(0);
+  const rawPath = nul < 0 ? tp.value : tp.value.subarray(0, nul);
+  return { node: pathOffset(fdt, cString(tp.value))!, rawPath };
 }
 
 function merge(fdt: Tree, fdto: Tree, ed: Editor): void {
@@ -250,24 +253,33 @@ function updateSymbols(fdt: Tree, fdto: Tree, ed: Editor): void {
     const v = p.value;
     if (v.length < 1 || v.indexOf(0) !== v.length - 1)
       throw new OverlayError('BADVALUE', `__symbols__ ${p.name} is not one string`);
-    const path = new TextDecoder().decode(v.subarray(0, v.length - 1));
-    if (!path.startsWith('/')) throw new OverlayError('BADVALUE', `__symbols__ ${p.name} is not a path`);
-    const s = path.indexOf('/', 1);
+    // Bytes, not text: libfdt copies the relative part verbatim, whatever it contains.
+    const path = v.subarray(0, v.length - 1);
+    if (path[0] !== SLASH) throw new OverlayError('BADVALUE', `__symbols__ ${p.name} is not a path`);
+    const s = path.indexOf(SLASH, 1);
     if (s < 0) continue; // not inside a fragment: it will not be in the base
-    const fragName = path.slice(1, s);
-    const tail = path.slice(s);
-    let rel: string;
-    if (tail.startsWith('/__overlay__/')) rel = tail.slice('/__overlay__/'.length);
-    else if (tail === '/__overlay__') rel = '';
+    const fragName = new TextDecoder().decode(path.subarray(1, s));
+    const tail = path.subarray(s);
+    let rel: Uint8Array;
+    if (startsWith(tail, OVERLAY_DIR)) rel = tail.subarray(OVERLAY_DIR.length);
+    else if (tail.length === OVERLAY_DIR.length - 1 && startsWith(tail, OVERLAY_DIR.subarray(0, -1)))
+      rel = tail.subarray(tail.length);
     else continue;
     const fragment = fdto.root.children.find((c) => nameMatches(c.name, fragName));
     if (!fragment || !subnode(fragment, '__overlay__'))
       throw new OverlayError('BADOVERLAY', `__symbols__ ${p.name}: no fragment "${fragName}"`);
     const target = fragmentTarget(fdt, fragment);
-    const base = target.path ?? fullPath(target.node);
-    const value = base.length > 1 ? `${base}/${rel}` : `/${rel}`;
-    ed.setProp(rootSym, p.name, new TextEncoder().encode(`${value}\0`));
+    const base = target.rawPath ?? new TextEncoder().encode(fullPath(target.node));
+    const head = base.length > 1 ? value.concat(base, Uint8Array.of(SLASH)) : Uint8Array.of(SLASH);
+    ed.setProp(rootSym, p.name, value.concat(head, rel, Uint8Array.of(0)));
   }
+}
+
+const SLASH = 0x2f;
+const OVERLAY_DIR = new TextEncoder().encode('/__overlay__/');
+
+function startsWith(b: Uint8Array, prefix: Uint8Array): boolean {
+  return b.length >= prefix.length && prefix.every((x, i) => b[i] === x);
 }
 
 // ---- the blob libfdt leaves behind
