@@ -117,7 +117,11 @@ if [ "${#todo[@]}" -gt 0 ]; then
     [ -n "$deb" ] || { echo "setup-system: apt-get download $target gave no .deb" >&2; exit 1; }
     version="$(dpkg-deb -f "$deb" Version)"
     rm -rf "${DEBS:?}/$key" "$DEBS/$key.deb-version"
-    dpkg-deb -x "$deb" "$DEBS/$key"
+    case "$key" in
+      # A kernel package is mostly modules; only the kernel image in boot/ is used.
+      linux-image-*) mkdir -p "$DEBS/$key" && dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$DEBS/$key" ./boot ;;
+      *) dpkg-deb -x "$deb" "$DEBS/$key" ;;
+    esac
     printf '%s\t%s\n' "${spec%%:*}" "$version" >"$DEBS/$key.deb-version"
     log "unpacked $(basename "$deb") into $DEBS/$key"
     rm -f "$deb"
