@@ -11,6 +11,65 @@ import { ConfigSource, locate, type PathSegment } from './source.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_ALIASES = 100;
+/** Deepest nesting accepted; the config itself needs about 6. Guards the YAML parser's recursion. */
+export const MAX_DEPTH = 32;
+
+/**
+ * Offset where flow brackets or block indicators nest deeper than MAX_DEPTH, or undefined.
+ * A quick scan before the YAML parser, which recurses per level (and can exhaust the stack or
+ * memory on hostile input such as 5000 nested "- ").
+ */
+function nestingProblem(text: string): number | undefined {
+  let flow = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let blockLevel = 0;
+  const indents: number[] = [];
+  let col = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      lineStart = true;
+      blockLevel = 0;
+      col = 0;
+      continue;
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf('\n', i);
+      i = (nl < 0 ? text.length : nl) - 1;
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ' || c === '\t') {
+        col++;
+        continue;
+      }
+      // Block nesting by indentation: the stack of indents still open on this line.
+      if (blockLevel === 0 && c !== '#') {
+        while (indents.length > 0 && indents[indents.length - 1]! >= col) indents.pop();
+        indents.push(col);
+        if (indents.length > MAX_DEPTH) return i;
+      }
+      // "- - - x" or "? ? x": each indicator opens a block level on the same line.
+      if ((c === '-' || c === '?') && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
+        if (++blockLevel > MAX_DEPTH) return i;
+        i++;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++flow > MAX_DEPTH) return i;
+    } else if (c === ']' || c === '}') flow = Math.max(0, flow - 1);
+  }
+  return undefined;
+}
 
 export interface LoadResult {
   config?: Config;
@@ -32,6 +91,19 @@ export function loadConfig(text: string, file: string): LoadResult {
       hint: 'a system description fits in a few kilobytes; is this the right file?',
     });
     return { diagnostics, source };
+  }
+  const tooDeep = nestingProblem(text);
+  if (tooDeep !== undefined) {
+    const source = new ConfigSource(file, text);
+    diagnostics.push({
+      id: 'config-too-deep',
+      severity: 'error',
+      message: `nesting deeper than ${MAX_DEPTH} levels`,
+      path: '',
+      range: [tooDeep, tooDeep + 1],
+      hint: 'a system description needs only a few levels; is this the right file?',
+    });
+    return { diagnostics: locate(diagnostics, source), source };
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });

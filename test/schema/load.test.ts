@@ -113,6 +113,16 @@ domains:
     expect(at('x'.repeat(2 * 1024 * 1024))[0]?.id).toBe('config-too-large');
   });
 
+  it('refuses hostile nesting before the YAML parser recurses on it', () => {
+    let indented = '';
+    for (let i = 0; i < 1400; i++) indented += `${' '.repeat(i)}a:\n`;
+    for (const text of ['['.repeat(20000), `${'- '.repeat(5000)}x`, '{a: '.repeat(20000), indented]) {
+      const t0 = performance.now();
+      expect(at(text).map((d) => d.id)).toEqual(['config-too-deep']);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+  });
+
   it('loadConfigOrThrow throws a ConfigError carrying the diagnostics', () => {
     expect(loadConfigOrThrow(ok, 'sys.yaml').domains).toHaveLength(1);
     try {
