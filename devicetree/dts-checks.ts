@@ -16,7 +16,7 @@ import { DtsError, type DtsErrorCode, type SourcePos } from './errors.js';
 export interface CheckOptions {
   plugin: boolean;
   symbols: boolean;
-  /** Fallback file name for positions of nodes the compiler made itself. */
+  /** File named (at line 0, column 0) for nodes with no position: made by the compiler, or from a DTB. */
   file: string;
 }
 
@@ -67,7 +67,7 @@ class Ctx {
   private posOf(node: LiveNode, prop?: LiveProp): SourcePos {
     if (prop?.pos) return prop.pos;
     for (let n: LiveNode | undefined = node; n; n = n.parent) if (n.pos) return n.pos;
-    return { file: this.opts.file, line: 1, col: 1 };
+    return { file: this.opts.file, line: 0, col: 0 };
   }
 
   private fail(node: LiveNode, prop: LiveProp | undefined, code: DtsErrorCode, detail: string): never {

@@ -55,6 +55,37 @@ export function compileDts(text: string, opts: ParseDtsOptions): CompiledDts {
   return { tree, plugin };
 }
 
+/**
+ * Runs dtc's checks and fixups on a tree that did not come from source (dtc does this for
+ * `-I dtb` too): the same errors, a "name" property equal to the node's name dropped, and with
+ * `symbols` a __symbols__ node (empty of labels unless the tree has some). Positions missing
+ * from the tree are reported as line 0, column 0 of `file`.
+ */
+export function checkTree(tree: Tree, opts: { file: string; symbols?: boolean }): Tree {
+  const root = fromNode(tree.root);
+  runChecks(root, { plugin: false, symbols: opts.symbols === true, file: opts.file });
+  const out = new Tree();
+  out.root = toNode(root);
+  out.memreserves = tree.memreserves.map((m) => ({ ...m, labels: [...m.labels] }));
+  out.bootCpuid = tree.bootCpuid;
+  return out;
+}
+
+function fromNode(node: Node): LiveNode {
+  const live = new LiveNode(node.name);
+  for (const l of [...node.labels].reverse()) addLabel(live.labels, l);
+  if (node.pos) live.namePos = node.pos;
+  for (const p of node.props) {
+    const value: LiveValue = { bytes: [...p.value], markers: [], pieces: [] };
+    const prop: LiveProp = { name: p.name, value, labels: [], deleted: false };
+    for (const l of [...p.labels].reverse()) addLabel(prop.labels, l);
+    if (p.pos) prop.pos = p.pos;
+    live.props.push(prop);
+  }
+  for (const c of node.children) live.addChild(fromNode(c));
+  return live;
+}
+
 const MAX_SOURCE_CHARS = 64 * 1024 * 1024;
 const MAX_NESTING = 256;
 const U64 = (1n << 64n) - 1n;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { FDT_MAGIC, readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { compileDts } from '../../devicetree/dts-parse.js';
+import { checkTree, compileDts } from '../../devicetree/dts-parse.js';
 import { printDts } from '../../devicetree/dts-print.js';
 import { DtbError, DtsError } from '../../devicetree/errors.js';
 import type { Tree } from '../../devicetree/tree.js';
@@ -49,7 +49,7 @@ export async function runDtc(args: Record<string, unknown>, io: CliIO): Promise<
   let tree: Tree;
   try {
     if (inFormat === 'dtb') {
-      tree = readDtb(input);
+      tree = checkTree(readDtb(input), { file: label, symbols });
     } else {
       const compiled = compileDts(new TextDecoder().decode(input), {
         file: label,
@@ -64,7 +64,8 @@ export async function runDtc(args: Record<string, unknown>, io: CliIO): Promise<
     }
   } catch (e) {
     if (e instanceof DtsError) {
-      io.stderr(`${e.pos.file}:${e.pos.line}:${e.pos.col}: error (${e.code}): ${e.detail}\n`);
+      const at = e.pos.line > 0 ? `${e.pos.file}:${e.pos.line}:${e.pos.col}` : e.pos.file;
+      io.stderr(`${at}: error (${e.code}): ${e.detail}\n`);
       return 1;
     }
     if (e instanceof DtbError) {

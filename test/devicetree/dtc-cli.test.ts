@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { readDtb, writeDtb } from '../../devicetree/dtb.js';
+import { value } from '../../devicetree/tree.js';
 import { requireTools } from '../support/tools.js';
 
 const gate = requireTools(['dtc'], 'apt-get install device-tree-compiler');
@@ -72,6 +74,16 @@ describe.skipIf(!gate.available)(`dombuild dtc ${gate.reason}`, () => {
     const { io, out } = fakeIO();
     expect(await runCli(['dtc', 'plain.dtb'], io)).toBe(0);
     expect(out.stdout).toBe(dtc('-I', 'dtb', '-O', 'dts', 'plain.dtb').toString());
+  });
+
+  it('runs dtc\'s checks on DTB input too (a redundant "name" property is dropped)', async () => {
+    const tree = readDtb(dtc('-I', 'dts', '-O', 'dtb', 'board.dts'));
+    tree.root.child('node@1')!.setProp('name', value.string('node'));
+    writeFileSync(join(dir, 'named.dtb'), writeDtb(tree));
+    const { io, out } = fakeIO();
+    expect(await runCli(['dtc', '-I', 'dtb', '-O', 'dtb', 'named.dtb'], io)).toBe(0);
+    expect(Buffer.concat(out.bytes).equals(dtc('-I', 'dtb', '-O', 'dtb', 'named.dtb'))).toBe(true);
+    expect(readDtb(Buffer.concat(out.bytes)).root.child('node@1')!.prop('name')).toBeUndefined();
   });
 
   it('guesses the output format from the -o extension', async () => {
