@@ -6,65 +6,17 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Tree } from '../devicetree/tree.js';
 import type { BoardSetting } from '../schema/config.js';
 import { parseSize } from '../schema/units.js';
+import { DEFAULT_BOARD, listBoards } from './catalog.js';
 import { readDtbFacts } from './dtb-facts.js';
 import { type DtbOrigin, loadBoardDtb } from './dtb-source.js';
 import { applyDtbFacts } from './merge.js';
 import { checkQemuVirtParams, QEMU_VIRT_DEFAULTS, type QemuVirtParams, qemuVirtBoard } from './qemu-virt.js';
 import type { Arch, Board, BoardDiagnostic } from './types.js';
 import { parseUserBoard } from './user-board.js';
+
+export { type BoardListing, DEFAULT_BOARD, listBoards } from './catalog.js';
+
 import { rpi4Board, zcu102Board } from './vendor.js';
-
-export interface BoardListing {
-  name: string;
-  arch: Arch;
-  ram: string;
-  cpus: string;
-  gic: string;
-  needsUserDtb: boolean;
-  description: string;
-  /** Parameters `--board name:key=value,...` accepts. */
-  params: string;
-}
-
-export const DEFAULT_BOARD = 'qemu-virt-arm64';
-
-export function listBoards(): BoardListing[] {
-  const d = QEMU_VIRT_DEFAULTS;
-  const q = (name: string, gic: 2 | 3): BoardListing => ({
-    name,
-    arch: 'arm64',
-    ram: `${d.ram >> 20n}M (param)`,
-    cpus: `${d.cpus} (param, max ${gic === 2 ? 8 : 123})`,
-    gic: `v${gic}`,
-    needsUserDtb: false,
-    description: `QEMU virt, Cortex-A57; DTB from QEMU dumpdtb or generated`,
-    params: gic === 3 ? 'ram, cpus, gic' : 'ram, cpus',
-  });
-  return [
-    q('qemu-virt-arm64', 3),
-    q('qemu-virt-arm64-gicv2', 2),
-    {
-      name: 'zcu102',
-      arch: 'arm64',
-      ram: 'from DTB',
-      cpus: 'from DTB',
-      gic: 'v2',
-      needsUserDtb: true,
-      description: zcu102Board().description,
-      params: 'dtb',
-    },
-    {
-      name: 'rpi4',
-      arch: 'arm64',
-      ram: 'from DTB or param',
-      cpus: 'from DTB',
-      gic: 'v2',
-      needsUserDtb: true,
-      description: rpi4Board().description,
-      params: 'dtb, ram',
-    },
-  ];
-}
 
 /** "qemu-virt-arm64:ram=4G,cpus=4,gic=2" → name and parameters. */
 export function parseBoardSpec(spec: string): { name: string; params: Record<string, string> } {

@@ -1,4 +1,4 @@
-import { listBoards } from '../../boards/registry.js';
+import { listBoards } from '../../boards/catalog.js';
 import type { CliIO } from '../io.js';
 
 export async function runBoards(args: Record<string, unknown>, io: CliIO): Promise<number> {

@@ -1,0 +1,57 @@
+// The list of built-in boards, kept apart from resolution so `dombuild boards` loads no zod,
+// YAML or QEMU code.
+import { QEMU_VIRT_DEFAULTS } from './qemu-virt.js';
+import type { Arch } from './types.js';
+import { rpi4Board, zcu102Board } from './vendor.js';
+
+export interface BoardListing {
+  name: string;
+  arch: Arch;
+  ram: string;
+  cpus: string;
+  gic: string;
+  needsUserDtb: boolean;
+  description: string;
+  /** Parameters `--board name:key=value,...` accepts. */
+  params: string;
+}
+
+export const DEFAULT_BOARD = 'qemu-virt-arm64';
+
+export function listBoards(): BoardListing[] {
+  const d = QEMU_VIRT_DEFAULTS;
+  const q = (name: string, gic: 2 | 3): BoardListing => ({
+    name,
+    arch: 'arm64',
+    ram: `${d.ram >> 20n}M (param)`,
+    cpus: `${d.cpus} (param, max ${gic === 2 ? 8 : 123})`,
+    gic: `v${gic}`,
+    needsUserDtb: false,
+    description: `QEMU virt, Cortex-A57; DTB from QEMU dumpdtb or generated`,
+    params: gic === 3 ? 'ram, cpus, gic' : 'ram, cpus',
+  });
+  return [
+    q('qemu-virt-arm64', 3),
+    q('qemu-virt-arm64-gicv2', 2),
+    {
+      name: 'zcu102',
+      arch: 'arm64',
+      ram: 'from DTB',
+      cpus: 'from DTB',
+      gic: 'v2',
+      needsUserDtb: true,
+      description: zcu102Board().description,
+      params: 'dtb',
+    },
+    {
+      name: 'rpi4',
+      arch: 'arm64',
+      ram: 'from DTB or param',
+      cpus: 'from DTB',
+      gic: 'v2',
+      needsUserDtb: true,
+      description: rpi4Board().description,
+      params: 'dtb, ram',
+    },
+  ];
+}
