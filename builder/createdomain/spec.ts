@@ -89,7 +89,7 @@ function byBit<T extends string>(table: Readonly<Record<T, number>>, names: read
 
 /**
  * Fills defaults (a plain guest every release accepts: hvm|hap, one vCPU, 1023 event channels,
- * hypervisor-default grant frames, grant v1; PVH on x86) and puts flag sets in bit order, so
+ * hypervisor-default grant frames, the arch's default highest grant version; PVH on x86) and puts flag sets in bit order, so
  * `decodeCreateDomain(encodeCreateDomain(createDomainSpec(x)))` equals `createDomainSpec(x)`.
  */
 export function createDomainSpec(input: CreateDomainSpecInput): CreateDomainSpec {
@@ -121,7 +121,8 @@ export function createDomainSpec(input: CreateDomainSpecInput): CreateDomainSpec
     max_evtchn_port: input.max_evtchn_port ?? 1023,
     max_grant_frames: input.max_grant_frames ?? -1,
     max_maptrack_frames: input.max_maptrack_frames ?? -1,
-    grant_version: input.grant_version ?? 1,
+    // Xen's default gnttab=max-ver: GNTTAB_MAX_VERSION, 1 on Arm and 2 on x86.
+    grant_version: input.grant_version ?? (a.kind === 'arm64' ? 1 : 2),
     altp2m: { mode: input.altp2m?.mode ?? null, nr: input.altp2m?.nr ?? 0 },
     vmtrace_size: input.vmtrace_size ?? 0,
     cpupool_id: input.cpupool_id ?? 0,
