@@ -43,6 +43,34 @@ export const archMatchesBoard = defineCheck({
   },
 });
 
+export const archSettings = defineCheck({
+  id: 'arch-settings',
+  title: 'Boot method, boot command and dom0 type fit the architecture',
+  run(ctx) {
+    const { arch, config } = ctx;
+    if (!arch) return;
+    const x86 = arch === 'x86_64';
+    if (x86 && config.boot.method === 'uboot')
+      ctx.report(
+        ['boot', 'method'],
+        'U-Boot scripts are for Arm; x86 boots through GRUB, EFI or QEMU directly',
+        {
+          hint: 'use boot.method: grub, efi or direct',
+        },
+      );
+    if (x86 && config.boot.command !== undefined)
+      ctx.report(['boot', 'command'], 'boot.command is a U-Boot setting; x86 has no U-Boot', {
+        hint: 'remove boot.command',
+      });
+    if (!x86 && config.dom0?.type !== undefined)
+      ctx.report(['dom0', 'type'], 'dom0.type (pv or pvh) exists only on x86', { hint: 'remove dom0.type' });
+    if (arch === 'arm32' && config.boot.command === 'booti')
+      ctx.report(['boot', 'command'], 'booti boots arm64 images; arm32 uses bootz or bootm', {
+        hint: 'use bootz',
+      });
+  },
+});
+
 export const singleHardwareDomain = defineCheck({
   id: 'single-hardware-domain',
   title: 'At most one hardware domain (dom0 or capabilities: [hardware])',

@@ -18,6 +18,7 @@ export function checkTable(): readonly Check[] {
   table ??= [
     domains.uniqueDomainNames,
     domains.archMatchesBoard,
+    domains.archSettings,
     ...gateChecks(),
     system.dom0lessKconfig,
     domains.x86BootDomains,

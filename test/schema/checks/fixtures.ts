@@ -41,6 +41,10 @@ export const fixtures: Record<string, Fixture> = {
     badOpts: { board: testBoard() },
     goodOpts: { board: testBoard() },
   },
+  'arch-settings': {
+    bad: cfg({ arch: 'x86_64', dom0, boot: { method: 'uboot' } }, { boot: false }),
+    good: cfg({ arch: 'x86_64', dom0, boot: { method: 'grub' } }, { boot: false }),
+  },
   'dom0less-kconfig': {
     bad: cfg(),
     good: cfg(),
