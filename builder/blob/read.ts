@@ -48,6 +48,7 @@ function readHeader(r: BlobReader): BlobHeader {
   const arch = lookup(ARCH_CODES, r.u8(H.arch, 'arch')) as CreateDomainArch | undefined;
   if (!arch) throw new BlobError('BAD_HEADER', H.arch, 'unknown arch code');
   r.zeros(H.reserved0, 1, 'BAD_HEADER', 'reserved header byte');
+  r.zeros(H.reserved1, 4, 'BAD_HEADER', 'reserved header word');
   const release = `${r.u8(H.xenMajor, 'Xen major')}.${r.u8(H.xenMinor, 'Xen minor')}`;
   if (!isXenRelease(release))
     throw new BlobError('BAD_HEADER', H.xenMajor, `Xen ${release} is not a supported release`);
@@ -74,7 +75,6 @@ function readHeader(r: BlobReader): BlobHeader {
     throw new BlobError('BAD_LENGTH', H.totalLength, 'total_length is not a multiple of 8 past the header');
   const crc = r.u32(H.crc32, 'crc32');
   if (blobCrc(r.data, H.crc32) !== crc) throw new BlobError('BAD_CRC', H.crc32, 'CRC32 mismatch');
-  r.zeros(H.reserved1, 4, 'BAD_HEADER', 'reserved header word');
   return {
     formatMajor,
     formatMinor,
