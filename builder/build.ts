@@ -199,10 +199,11 @@ export function buildSystem(input: BuildInput): BuildResult {
       }
     } catch (e) {
       if (!(e instanceof FromConfigError)) throw e;
+      // Like the FIT: an error when asked for, else the blob is left out with a warning.
       diagnostics.push({
         id: `blob-${e.code.toLowerCase().replace(/_/g, '-')}`,
-        severity: 'error',
-        message: e.message,
+        severity: input.only?.has('blob') ? 'error' : 'warning',
+        message: `${e.message}; createdomain.bin not written`,
         path: e.path,
       });
     }

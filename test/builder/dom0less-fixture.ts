@@ -29,6 +29,12 @@ export const board: Board = {
   ],
   gic: { version: 3 },
   console: '/soc/serial@ff010000',
+  uboot: {
+    loadCommand: 'load mmc 0:1',
+    scriptAddress: 0x40100000n,
+    scriptCapacity: 0x10000n,
+    relocationSize: 0x2000000n,
+  },
   dtb: { kind: 'file', path: boardDts },
 };
 
