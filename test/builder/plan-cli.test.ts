@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { writeDtb } from '../../devicetree/dtb.js';
+import { Tree, value } from '../../devicetree/tree.js';
 import { requireTools } from '../support/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-plan-cli-'));
@@ -83,6 +85,38 @@ describe('dombuild plan', () => {
     const r = await run(['plan', 'sys.yaml', '--json', '--board', 'qemu-virt-arm64:ram=256M,gic=2']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).board.ram).toEqual([{ start: '0x40000000', size: '0x10000000' }]);
+  });
+
+  it('--board zcu102 --board-dtb: RAM and reserved ranges from the vendor DTB, U-Boot at the top of bank 0', async () => {
+    const t = new Tree();
+    t.root.setProp('#address-cells', value.u32(2));
+    t.root.setProp('#size-cells', value.u32(2));
+    const mem = t.ensurePath('/memory@0');
+    mem.setProp('device_type', value.string('memory'));
+    mem.setProp('reg', value.u64(0n, 0x7ff00000n, 0x800000000n, 0x80000000n));
+    const rsv = t.ensurePath('/reserved-memory');
+    rsv.setProp('#address-cells', value.u32(2));
+    rsv.setProp('#size-cells', value.u32(2));
+    t.ensurePath('/reserved-memory/pmu@7fe00000').setProp('reg', value.u64(0x7fe00000n, 0x100000n));
+    const gic = t.ensurePath('/axi/interrupt-controller@f9010000');
+    gic.setProp('compatible', value.strings('arm,gic-400'));
+    gic.setProp('interrupt-controller', value.empty());
+    writeFileSync(join(dir, 'zcu.dtb'), writeDtb(t));
+    writeFileSync(join(dir, 'u.yaml'), SYSTEM.replace('method: direct', 'method: uboot'));
+    const r = await run(['plan', 'u.yaml', '--json', '--board', 'zcu102', '--board-dtb', 'zcu.dtb']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.board.ram).toEqual([
+      { start: '0x0', size: '0x7ff00000' },
+      { start: '0x800000000', size: '0x80000000' },
+    ]);
+    expect(doc.scriptAddress).toBe('0x20000000');
+    expect(doc.excluded.map((e: { name: string; start: string }) => [e.name, e.start])).toEqual([
+      ['uboot-relocation', '0x7bf00000'],
+      ['reserved-memory/pmu@7fe00000[0]', '0x7fe00000'],
+    ]);
+    // the same config cannot boot zcu102 through QEMU's loader
+    expect((await run(['plan', 'sys.yaml', '--board', 'zcu102', '--board-dtb', 'zcu.dtb'])).code).toBe(1);
   });
 
   it('exit 1 with a located diagnostic when an image does not fit', async () => {
