@@ -23,6 +23,8 @@ export interface DtbLimits {
   maxNodes: number;
   maxProps: number;
   maxReserves: number;
+  /** Longest node or property name, in bytes (the spec allows 31; real trees stay well under 100). */
+  maxNameLength: number;
   /** Largest totalsize accepted, in bytes. */
   maxSize: number;
 }
@@ -32,6 +34,7 @@ export const defaultDtbLimits: Readonly<DtbLimits> = Object.freeze({
   maxNodes: 1_000_000,
   maxProps: 1_000_000,
   maxReserves: 65_536,
+  maxNameLength: 4096,
   maxSize: 64 * 1024 * 1024,
 });
 
@@ -168,9 +171,47 @@ function checkDisjoint(h: DtbHeader, rsvEnd: number, structEnd: number): void {
 
 interface Open {
   node: Node;
-  /** Built only once a node has many children or properties; small ones are scanned. */
+  /** Built only once a node has many children; small ones are scanned. */
   childSet: Set<string> | undefined;
-  propSet: Set<string> | undefined;
+}
+
+/**
+ * Gives every property its name from the strings block, then refuses duplicate names within a
+ * node (two offsets can hold the same text, so this waits until names are known).
+ */
+function nameProps(strs: BlobReader, strEnd: number, pending: Pending, tree: Tree, maxName: number): void {
+  const names = strs.cstrs(pending.nameAt, strEnd);
+  for (const [off, name] of names) {
+    // UTF-16 length is at most the byte length, so this refuses every name over the cap in bytes
+    // that matters for the work it causes.
+    if (name.length > maxName)
+      throw new DtbError('LIMIT', off, `property name of ${name.length} characters exceeds ${maxName}`);
+  }
+  pending.props.forEach((p, i) => {
+    p.name = names.get(pending.nameAt[i]!)!;
+  });
+  const duplicate = (p: Property) =>
+    new DtbError('BADSTRUCTURE', pending.at[pending.props.indexOf(p)], `duplicate property "${p.name}"`);
+  for (const node of tree.root.walk()) {
+    const ps = node.props;
+    if (ps.length <= SCAN_LIMIT) {
+      for (let i = 1; i < ps.length; i++)
+        for (let j = 0; j < i; j++) if (ps[i]!.name === ps[j]!.name) throw duplicate(ps[i]!);
+    } else {
+      const seen = new Set<string>();
+      for (const p of ps) {
+        if (seen.has(p.name)) throw duplicate(p);
+        seen.add(p.name);
+      }
+    }
+  }
+}
+
+/** Properties read but not yet named: where each sits and where its name is. */
+interface Pending {
+  props: Property[];
+  at: number[];
+  nameAt: number[];
 }
 
 const SCAN_LIMIT = 16;
@@ -197,7 +238,8 @@ function addUnique(
 /** Walks the structure block into `tree`; returns the offset just past FDT_END. */
 function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, lim: DtbLimits): number {
   const strEnd = h.offDtStrings + h.sizeDtStrings;
-  const names = new Map<number, string>();
+  // Names are resolved after the walk, all at once (see BlobReader.cstrs).
+  const pending: Pending = { props: [], at: [], nameAt: [] };
   const stack: Open[] = [];
   let sawRoot = false;
   let nodes = 0;
@@ -210,13 +252,15 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
     switch (tag) {
       case FDT_BEGIN_NODE: {
         const { text, length } = st.cstr(p);
+        if (length > lim.maxNameLength)
+          throw new DtbError('LIMIT', p, `node name of ${length} bytes exceeds ${lim.maxNameLength}`);
         p = align4(p + length + 1);
         if (stack.length === 0) {
           if (sawRoot) throw new DtbError('BADSTRUCTURE', at, 'a second root node');
           if (text !== '') throw new DtbError('BADSTRUCTURE', at, 'the root node must have an empty name');
           sawRoot = true;
           tree.root.name = '';
-          stack.push({ node: tree.root, childSet: undefined, propSet: undefined });
+          stack.push({ node: tree.root, childSet: undefined });
         } else {
           if (stack.length >= lim.maxDepth)
             throw new DtbError('LIMIT', at, `nodes nested deeper than ${lim.maxDepth}`);
@@ -227,7 +271,7 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
           const node = new Node(text);
           node.parent = top.node;
           top.node.children.push(node);
-          stack.push({ node, childSet: undefined, propSet: undefined });
+          stack.push({ node, childSet: undefined });
         }
         if (++nodes > lim.maxNodes) throw new DtbError('LIMIT', at, `more than ${lim.maxNodes} nodes`);
         break;
@@ -240,18 +284,15 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
         const len = st.u32(p);
         const nameoff = st.u32(p + 4);
         if (stack.length === 0) throw new DtbError('BADSTRUCTURE', at, 'property outside any node');
+        if (nameoff >= h.sizeDtStrings)
+          throw new DtbError('BADOFFSET', at + 8, `name offset ${nameoff} outside the strings block`);
         const value = st.view(p + 8, len);
         p = align4(p + 8 + len);
-        let name = names.get(nameoff);
-        if (name === undefined) {
-          if (nameoff >= h.sizeDtStrings)
-            throw new DtbError('BADOFFSET', at + 8, `name offset ${nameoff} outside the strings block`);
-          name = strs.cstr(h.offDtStrings + nameoff, strEnd).text;
-          names.set(nameoff, name);
-        }
-        const top = stack[stack.length - 1]!;
-        top.propSet = addUnique(top.propSet, top.node.props, name, at, 'property');
-        top.node.props.push({ name, value, labels: [] } satisfies Property);
+        const prop: Property = { name: '', value, labels: [] };
+        stack[stack.length - 1]!.node.props.push(prop);
+        pending.props.push(prop);
+        pending.at.push(at);
+        pending.nameAt.push(h.offDtStrings + nameoff);
         if (++props > lim.maxProps) throw new DtbError('LIMIT', at, `more than ${lim.maxProps} properties`);
         break;
       }
@@ -260,6 +301,7 @@ function walkStruct(st: BlobReader, strs: BlobReader, h: DtbHeader, tree: Tree, 
       case FDT_END:
         if (stack.length !== 0 || !sawRoot)
           throw new DtbError('BADSTRUCTURE', at, 'FDT_END before the root node is closed');
+        nameProps(strs, strEnd, pending, tree, lim.maxNameLength);
         return p;
       default:
         throw new DtbError('BADSTRUCTURE', at, `unknown tag 0x${hex(tag)}`);
@@ -299,7 +341,13 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
   const nodeNames: (string | Uint8Array)[] = [];
   const nameOffs: number[] = [];
   let structSize = 4; // FDT_END
+  if (tree.root.name !== '')
+    throw new TreeError(`the root node must have an empty name, not "${tree.root.name}"`);
   for (const node of tree.root.walk()) {
+    if (node !== tree.root && (node.name === '' || node.name.includes('/')))
+      throw new TreeError(
+        `node name "${node.name}" under ${node.parent?.path ?? '?'} is empty or contains "/"`,
+      );
     const name = asciiOrBytes(node.name, 'node');
     nodeNames.push(name);
     structSize += 4 + align4(name.length + 1) + 4; // BEGIN_NODE, name, END_NODE
@@ -313,6 +361,7 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
   const structOff = rsvOff + (tree.memreserves.length + 1) * RESERVE_ENTRY;
   const stringsOff = structOff + structSize;
   const total = stringsOff + strings.length;
+  if (total > 0xffffffff) throw new TreeError(`tree needs ${total} bytes, more than a DTB can hold`);
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
 
@@ -395,7 +444,10 @@ function asciiOrBytes(name: string, what: string): string | Uint8Array {
   return ascii ? name : encoder.encode(name);
 }
 
-/** Strings up to this many bytes have every tail indexed; longer ones are scanned. */
+/**
+ * Strings up to this many bytes have every tail indexed. Longer ones are bucketed by their last
+ * bytes and scanned within the bucket, which is slow only when many long names share an ending.
+ */
 const TAIL_INDEX_CAP = 64;
 
 /**
@@ -405,7 +457,8 @@ const TAIL_INDEX_CAP = 64;
  */
 class StringTable {
   private readonly tails = new Map<string, number>();
-  private readonly long: { key: string; off: number }[] = [];
+  /** Strings longer than the cap, bucketed by their last TAIL_INDEX_CAP bytes. */
+  private readonly long = new Map<string, { key: string; off: number }[]>();
   private readonly parts: string[] = [];
   length = 0;
 
@@ -430,15 +483,22 @@ class StringTable {
       const hit = this.tails.get(key);
       if (hit !== undefined) return hit;
     } else {
-      // Only a string at least this long can contain it; the first such one has the lowest offset.
-      for (const l of this.long) if (l.key.endsWith(key)) return l.off + l.key.length - key.length;
+      // Only a longer string with the same last bytes can end with it; buckets keep table order,
+      // so the first match has the lowest offset.
+      const bucket = this.long.get(key.slice(-TAIL_INDEX_CAP));
+      if (bucket) for (const l of bucket) if (l.key.endsWith(key)) return l.off + l.key.length - key.length;
     }
     const off = this.length;
     for (let k = Math.max(0, key.length - TAIL_INDEX_CAP); k <= key.length; k++) {
       const tail = key.slice(k);
       if (!this.tails.has(tail)) this.tails.set(tail, off + k);
     }
-    if (key.length > TAIL_INDEX_CAP) this.long.push({ key, off });
+    if (key.length > TAIL_INDEX_CAP) {
+      const last = key.slice(-TAIL_INDEX_CAP);
+      const bucket = this.long.get(last);
+      if (bucket) bucket.push({ key, off });
+      else this.long.set(last, [{ key, off }]);
+    }
     this.parts.push(key);
     this.length += key.length + 1;
     return off;

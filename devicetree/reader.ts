@@ -4,6 +4,8 @@
 import { DtbError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+// For bytes already known to be below 0x80, where latin1 and UTF-8 agree.
+const asciiDecoder = new TextDecoder('latin1');
 
 export class BlobReader {
   private readonly dv: DataView;
@@ -73,16 +75,66 @@ export class BlobReader {
     if (i >= stopAt) throw new DtbError('TRUNCATED', off, 'string runs past the end of its block');
     const from = off - base;
     const length = i - from;
-    if (ascii && length <= 64) {
-      let s = '';
-      for (let j = from; j < i; j++) s += String.fromCharCode(b[j]!);
-      return { text: s, length };
-    }
+    if (ascii) return { text: latin1(b, from, i), length };
     try {
       return { text: utf8.decode(b.subarray(from, i)), length };
     } catch {
       throw new DtbError('BADSTRUCTURE', off, 'name is not valid UTF-8');
     }
+  }
+
+  /**
+   * The NUL-terminated strings at many offsets (a DTB's property-name offsets), ending before
+   * `limit`. Offsets that end at the same NUL (a name and its tails) share one scan and one
+   * decode, so the work is linear in the bytes read however the offsets overlap.
+   */
+  cstrs(offsets: Iterable<number>, limit: number = this.end): Map<number, string> {
+    const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+    const out = new Map<number, string>();
+    const b = this.blob;
+    const base = this.base;
+    const stopAt = Math.min(limit, this.end) - base;
+    let k = 0;
+    while (k < sorted.length) {
+      const first = sorted[k]!;
+      this.check(first, 0, 'a string');
+      let e = first - base;
+      let ascii = true;
+      while (e < stopAt && b[e] !== 0) {
+        if (b[e]! >= 0x80) ascii = false;
+        e++;
+      }
+      if (e >= stopAt) throw new DtbError('TRUNCATED', first, 'string runs past the end of its block');
+      let j = k;
+      while (j < sorted.length && sorted[j]! - base <= e) j++;
+      const from = first - base;
+      let full: string;
+      try {
+        full = ascii ? latin1(b, from, e) : utf8.decode(b.subarray(from, e));
+      } catch {
+        throw new DtbError('BADSTRUCTURE', first, 'name is not valid UTF-8');
+      }
+      if (ascii) {
+        for (let x = k; x < j; x++) out.set(sorted[x]!, full.slice(sorted[x]! - base - from));
+      } else {
+        // Walk the (valid) UTF-8 once, mapping byte offsets to UTF-16 positions.
+        let units = 0;
+        let x = k;
+        for (let i = from; i <= e && x < j; i++) {
+          const c = b[i]!;
+          const at = sorted[x]! - base;
+          if (at === i) {
+            if (c >= 0x80 && c < 0xc0)
+              throw new DtbError('BADSTRUCTURE', sorted[x]!, 'name starts inside a UTF-8 character');
+            out.set(sorted[x]!, full.slice(units));
+            x++;
+          }
+          if (c < 0x80 || c >= 0xc0) units += c >= 0xf0 ? 2 : 1;
+        }
+      }
+      k = j;
+    }
+    return out;
   }
 
   private check(off: number, len: number, what: string): void {
@@ -94,4 +146,12 @@ export class BlobReader {
       throw new DtbError('TRUNCATED', off, `${what} at ${off} runs past the end (${this.end} bytes)`);
     }
   }
+}
+
+/** Bytes known to be ASCII as a string, without a decoder for the short names DTBs are full of. */
+function latin1(b: Uint8Array, from: number, to: number): string {
+  if (to - from > 64) return asciiDecoder.decode(b.subarray(from, to));
+  let s = '';
+  for (let j = from; j < to; j++) s += String.fromCharCode(b[j]!);
+  return s;
 }

@@ -78,4 +78,22 @@ describe('BlobReader', () => {
       { numRuns: 500 },
     );
   });
+
+  it('cstrs decodes many offsets, sharing tails, and refuses names starting mid-character', () => {
+    const enc = new TextEncoder();
+    const buf = new Uint8Array([...enc.encode('compatible'), 0, ...enc.encode('aé𝄞b'), 0, 0x61]);
+    const rd = new BlobReader(buf);
+    const m = rd.cstrs([0, 6, 10, 3, 6, 11, 12, 14, 18]);
+    expect(m.get(0)).toBe('compatible');
+    expect(m.get(3)).toBe('patible');
+    expect(m.get(6)).toBe('ible');
+    expect(m.get(10)).toBe('');
+    expect(m.get(11)).toBe('aé𝄞b');
+    expect(m.get(12)).toBe('é𝄞b');
+    expect(m.get(14)).toBe('𝄞b');
+    expect(m.get(18)).toBe('b');
+    expect(() => rd.cstrs([13])).toThrow(DtbError);
+    expect(() => rd.cstrs([20])).toThrow(DtbError);
+    expect(() => rd.cstrs([0], 5)).toThrow(DtbError);
+  });
 });

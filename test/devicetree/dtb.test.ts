@@ -183,6 +183,8 @@ describe('readDtb refuses bad blobs with a code and an offset', () => {
     ['LIMIT', 'more nodes than allowed', () => readDtb(good, { maxNodes: 2 })],
     ['LIMIT', 'more properties than allowed', () => readDtb(good, { maxProps: 2 })],
     ['LIMIT', 'deeper than allowed', () => readDtb(good, { maxDepth: 2 })],
+    ['LIMIT', 'a property name longer than allowed', () => readDtb(good, { maxNameLength: 10 })],
+    ['LIMIT', 'a node name longer than allowed', () => readDtb(good, { maxNameLength: 4 })],
     ['LIMIT', 'more reserve entries than allowed', () => readDtb(good, { maxReserves: 0 })],
   ];
   it.each(cases)('%s: %s', (code, _what, fn) => {
@@ -322,5 +324,47 @@ describe('readDtb on hostile input', () => {
     const prop = b.slice();
     dv(prop).setUint32(h.offDtStruct + 8 + 12 + 8, 0); // q's name offset -> "p"
     expect(codeOf(() => readDtb(prop))).toBe('BADSTRUCTURE');
+  });
+
+  it('reads a name-offset bomb (every prop names a different tail of one huge string) in linear time', () => {
+    const props = 100_000;
+    const strLen = 2_000_000;
+    const struct = new DataView(new ArrayBuffer(8 + props * 12 + 8));
+    struct.setUint32(0, 1); // BEGIN_NODE, empty name + padding
+    for (let i = 0; i < props; i++) {
+      struct.setUint32(8 + i * 12, 3);
+      struct.setUint32(8 + i * 12 + 4, 0);
+      struct.setUint32(8 + i * 12 + 8, i * 17);
+    }
+    struct.setUint32(8 + props * 12, 2);
+    struct.setUint32(8 + props * 12 + 4, 9);
+    const strings = new Uint8Array(strLen + 1).fill(0x61);
+    strings[strLen] = 0;
+    const structOff = 40 + 16;
+    const total = structOff + struct.byteLength + strings.length;
+    const blob = new Uint8Array(total);
+    const d = dv(blob);
+    [
+      0xd00dfeed,
+      total,
+      structOff,
+      structOff + struct.byteLength,
+      40,
+      17,
+      16,
+      0,
+      strings.length,
+      struct.byteLength,
+    ].forEach((v, i) => d.setUint32(i * 4, v));
+    blob.set(new Uint8Array(struct.buffer), structOff);
+    blob.set(strings, structOff + struct.byteLength);
+    let t0 = performance.now();
+    expect(codeOf(() => readDtb(blob))).toBe('LIMIT'); // names past maxNameLength
+    expect(performance.now() - t0).toBeLessThan(3000);
+    t0 = performance.now();
+    const t = readDtb(blob, { maxNameLength: strLen });
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(t.root.props).toHaveLength(props);
+    expect(t.root.props[props - 1]!.name.length).toBe(strLen - (props - 1) * 17);
   });
 });
