@@ -12,9 +12,18 @@ import { requireTools } from '../support/tools.js';
 import { dtcOk, text } from './fixtures/dtc.js';
 
 const gate = requireTools(
-  ['dtc', 'qemu-system-aarch64', 'qemu-system-arm', 'qemu-system-riscv64'],
+  ['dtc', 'fdtdump', 'qemu-system-aarch64', 'qemu-system-arm', 'qemu-system-riscv64'],
   'apt-get install device-tree-compiler qemu-system-arm qemu-system-misc',
 );
+
+/** The header fields fdtdump prints ("// totalsize:\t\t0x107e (4222)"), by name. */
+function fdtdumpHeader(file: string): Record<string, number> {
+  const r = spawnSync('fdtdump', [file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`fdtdump ${file} failed: ${r.stderr}`);
+  const out: Record<string, number> = {};
+  for (const m of r.stdout.matchAll(/^\/\/ (\w+):\s+(0x[0-9a-f]+|\d+)/gm)) out[m[1]!] = Number(m[2]!);
+  return out;
+}
 
 const a57 = ['-cpu', 'cortex-a57', '-m', '2G', '-smp', '2'];
 const machines: [string, string, string[]][] = [
@@ -42,6 +51,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 describe.skipIf(!gate.available)(`QEMU's device trees ${gate.reason}`, () => {
   let dir = '';
   const dumped = new Map<string, Uint8Array>();
+  const files = new Map<string, string>();
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dombuild-qemu-dtb-'));
@@ -53,6 +63,7 @@ describe.skipIf(!gate.available)(`QEMU's device trees ${gate.reason}`, () => {
       });
       if (r.status !== 0) throw new Error(`${qemu} ${args.join(' ')} could not dump its DTB: ${r.stderr}`);
       dumped.set(name, new Uint8Array(readFileSync(file)));
+      files.set(name, file);
     });
   });
   afterAll(() => {
@@ -61,6 +72,19 @@ describe.skipIf(!gate.available)(`QEMU's device trees ${gate.reason}`, () => {
 
   it.each(machines.map(([name]) => name))('%s', (name) => {
     const raw = dumped.get(name)!;
+    const h = readDtbHeader(raw);
+    expect(fdtdumpHeader(files.get(name)!)).toEqual({
+      magic: h.magic,
+      totalsize: h.totalsize,
+      off_dt_struct: h.offDtStruct,
+      off_dt_strings: h.offDtStrings,
+      off_mem_rsvmap: h.offMemRsvmap,
+      version: h.version,
+      last_comp_version: h.lastCompVersion,
+      boot_cpuid_phys: h.bootCpuidPhys,
+      size_dt_strings: h.sizeDtStrings,
+      size_dt_struct: h.sizeDtStruct,
+    });
     const tree = readDtb(raw);
     expect(tree.root.children.length).toBeGreaterThan(2);
 
