@@ -1,5 +1,6 @@
 // Arm per-domain rules Xen enforces when it parses a domain node or creates the domain.
 import { kconfigEnabled } from '../kconfig.js';
+import { releaseAtLeast } from '../releases.js';
 import { cmdlineFlag, cmdlineValue, defineCheck, eachDomain } from './check.js';
 
 /** GUEST_VPL011_SPI: the vpl011 interrupt of a domain that is not direct-mapped. */
@@ -207,5 +208,54 @@ export const passthroughIommu = defineCheck({
             hint: 'remove iommu: false',
           },
         );
+  },
+});
+
+export const passthroughIrqs = defineCheck({
+  id: 'passthrough-irqs',
+  title: "Passed-through interrupts are SPIs the board's GIC implements",
+  ref: 'xen-dt-bindings.md §3.6 (IRQs routed 1:1)',
+  run(ctx) {
+    const max = ctx.board?.gic?.maxSpis;
+    for (const [d, i] of eachDomain(ctx.config))
+      d.passthrough?.irqs?.forEach((irq, j) => {
+        if (irq < 32)
+          ctx.report(
+            ['domains', i, 'passthrough', 'irqs', j],
+            `interrupt ${irq} is an SGI or PPI and cannot be routed to a guest`,
+            {
+              hint: 'give the SPI number as in the host device tree plus 32',
+            },
+          );
+        else if (max !== undefined && irq >= 32 + max)
+          ctx.report(
+            ['domains', i, 'passthrough', 'irqs', j],
+            `interrupt ${irq} is beyond the ${max} SPIs of ${ctx.board!.name}`,
+            {
+              hint: `use an interrupt from 32 to ${31 + max}`,
+            },
+          );
+      });
+  },
+});
+
+export const systemLlcColors = defineCheck({
+  id: 'system-llc-colors',
+  title: 'Xen and dom0 LLC colours need Xen 4.20 and CONFIG_LLC_COLORING',
+  ref: 'xen-dt-bindings.md §6, §8',
+  run(ctx) {
+    const where: (['xen', 'llcColors'] | ['dom0', 'llcColors'])[] = [];
+    if (ctx.config.xen.llcColors) where.push(['xen', 'llcColors']);
+    if (ctx.config.dom0?.llcColors) where.push(['dom0', 'llcColors']);
+    for (const path of where) {
+      if (!releaseAtLeast(ctx.release, '4.20'))
+        ctx.report(path, `LLC colouring needs Xen 4.20 or later; the target is ${ctx.release}`, {
+          hint: 'raise xen.release to "4.20" or remove the colours',
+        });
+      else if (ctx.kconfig && !kconfigEnabled(ctx.kconfig, 'LLC_COLORING'))
+        ctx.report(path, 'this Xen build lacks CONFIG_LLC_COLORING', {
+          hint: 'rebuild Xen with CONFIG_LLC_COLORING=y',
+        });
+    }
   },
 });

@@ -63,6 +63,8 @@ export function checkTable(): readonly Check[] {
     arm.grantVersionMax,
     arm.vcpusLimit,
     arm.passthroughIommu,
+    arm.passthroughIrqs,
+    arm.systemLlcColors,
     strings.cmdlineLength,
     strings.ubootSafeStrings,
     strings.ubootLoadCommand,

@@ -74,6 +74,16 @@ export const ubootSafeStrings = defineCheck({
           hint: "rename the file: printable ASCII without spaces or '",
         });
     }
+    ctx.config.boot.extraCommands?.forEach((cmd, j) => {
+      if (!/^[\x20-\x7e]*$/.test(cmd))
+        ctx.report(
+          ['boot', 'extraCommands', j],
+          'an extra U-Boot command must be one line of printable ASCII',
+          {
+            hint: 'put each command in its own list item',
+          },
+        );
+    });
     for (const [d, i] of eachDomain(ctx.config))
       d.passthrough?.devices?.forEach((p, j) => {
         if (!UBOOT_SAFE.test(p))

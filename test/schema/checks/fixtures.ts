@@ -248,6 +248,16 @@ export const fixtures: Record<string, Fixture> = {
     bad: cfg({}, { iommu: false, passthrough: { dtb: 'p.dtb' } }),
     good: cfg({}, { iommu: true, passthrough: { dtb: 'p.dtb' } }),
   },
+  'passthrough-irqs': {
+    bad: cfg({}, { boot: false, passthrough: { irqs: [40, 500] } }),
+    good: cfg({ dom0 }, { boot: false, passthrough: { irqs: [40] } }),
+    badOpts: { board: testBoard({ gic: { version: 3, maxSpis: 256 } }) },
+    goodOpts: { board: testBoard({ gic: { version: 3, maxSpis: 256 } }) },
+  },
+  'system-llc-colors': {
+    bad: cfg({ xen: { release: '4.19', image: 'x', llcColors: '0-3', cmdline: 'llc-coloring=on' } }),
+    good: cfg({ xen: { release: '4.20', image: 'x', llcColors: '0-3', cmdline: 'llc-coloring=on' } }),
+  },
   'cmdline-length': {
     bad: cfg({}, { cmdline: 'x'.repeat(1100) }),
     good: cfg({}, { cmdline: 'console=ttyAMA0' }),
