@@ -8,7 +8,8 @@ function isPrintableStrings(v: Uint8Array): boolean {
   let i = 0;
   while (i < v.length) {
     const start = i;
-    while (i < v.length && v[i] !== 0 && v[i]! >= 0x20 && v[i]! < 0x7f) i++;
+    // U-Boot 2023.01 also prints a string holding a newline as a string (seen on real U-Boot)
+    while (i < v.length && v[i] !== 0 && ((v[i]! >= 0x20 && v[i]! < 0x7f) || v[i] === 0x0a)) i++;
     if (v[i] !== 0 || i === start) return false;
     i++;
   }

@@ -1,9 +1,9 @@
 // Runs a U-Boot script on real U-Boot (Debian's u-boot-qemu) under qemu-system-aarch64: U-Boot's
 // distro boot fetches boot.scr.uimg over QEMU's user-net TFTP and sources it. The script is
 // expected to end by echoing END_MARKER and resetting (QEMU runs with -no-reboot, so it exits).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeScriptImage } from '../../images/uimage.js';
 import { bootUntil } from '../images/qemu.js';
 
@@ -23,16 +23,20 @@ export interface UbootRun {
 export async function runUbootScript(
   script: string,
   files: Record<string, Uint8Array> = {},
+  machine: string[] = MACHINE,
 ): Promise<UbootRun> {
   const dir = mkdtempSync(join(tmpdir(), 'dombuild-uboot-'));
   try {
     const full = `echo '${START_MARKER}'\n${script}echo '${END_MARKER}'\nreset\n`;
     writeFileSync(join(dir, 'boot.scr.uimg'), writeScriptImage(full, { timestamp: 0 }));
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    for (const [name, bytes] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), bytes);
+    }
     const res = await bootUntil(
       'qemu-system-aarch64',
       [
-        ...MACHINE,
+        ...machine,
         '-nographic',
         '-no-reboot',
         '-bios',

@@ -56,6 +56,11 @@ export const HOSTILE = [
   '<0x1 0x2>',
   '[00 01]',
   '',
+  // not quotable for hush: written as fdt bytes, stored verbatim all the same
+  "it's'; setenv pwned 1; '",
+  'back\\slash \\; setenv pwned 1',
+  'new\nline\nsetenv pwned 1',
+  'caf\u00e9 \u2603',
 ];
 
 function fixture(base: Tree): TreeEdits {
