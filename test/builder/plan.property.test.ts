@@ -185,7 +185,7 @@ describe('planLayout properties', () => {
       { numRuns: 300 },
     );
     // the generator must exercise both outcomes, or the property says little
-    expect(planned).toBeGreaterThan(50);
+    expect(planned).toBeGreaterThan(20); // ~50 of 300 on average
     expect(refused).toBeGreaterThan(0);
   });
 
