@@ -106,4 +106,108 @@ describe.skipIf(!gate.available)(`writeDtb and printDts against dtc ${gate.reaso
       { numRuns: 30 },
     );
   });
+
+  describe('odd but valid blobs normalise as dtc normalises them', () => {
+    /** Struct-block words and strings, assembled with the blocks in a chosen order. */
+    function assemble(o: {
+      version: 16 | 17;
+      rsv: [bigint, bigint][];
+      struct: (number | string)[];
+      strings: string;
+      order: ('rsv' | 'struct' | 'strings')[];
+      gap: number;
+      cpu: number;
+    }): Uint8Array {
+      const st: number[] = [];
+      for (const w of o.struct) {
+        if (typeof w === 'number') st.push(w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
+        else {
+          const b = [...Buffer.from(w, 'latin1'), 0];
+          while (b.length % 4) b.push(0);
+          st.push(...b);
+        }
+      }
+      const rsv: number[] = [];
+      for (const [a, z] of [...o.rsv, [0n, 0n] as [bigint, bigint]]) {
+        const e = Buffer.alloc(16);
+        e.writeBigUInt64BE(a, 0);
+        e.writeBigUInt64BE(z, 8);
+        rsv.push(...e);
+      }
+      const blocks = { rsv, struct: st, strings: [...Buffer.from(o.strings, 'latin1')] };
+      const offs: Record<string, number> = {};
+      let at = 40;
+      const body: number[] = [];
+      for (const name of o.order) {
+        while ((at + body.length) % 8) body.push(0);
+        for (let i = 0; i < o.gap; i++) body.push(0);
+        offs[name] = 40 + body.length;
+        body.push(...blocks[name]);
+      }
+      at = 40 + body.length + o.gap;
+      const out = new Uint8Array(at);
+      out.set(body, 40);
+      const d = new DataView(out.buffer);
+      const hdr = [
+        0xd00dfeed,
+        at,
+        offs.struct!,
+        offs.strings!,
+        offs.rsv!,
+        o.version,
+        16,
+        o.cpu,
+        blocks.strings.length,
+      ];
+      hdr.forEach((v, i) => d.setUint32(i * 4, v));
+      if (o.version === 17) d.setUint32(36, st.length);
+      return out;
+    }
+    // "compatible\0reg\0status\0" : compatible=0, reg=11, status=15, "atible"=4
+    const strings = 'compatible\0reg\0status\0';
+    const base = {
+      version: 17 as const,
+      rsv: [[0x8000_0000n, 0x1000n]] as [bigint, bigint][],
+      strings,
+      order: ['rsv', 'struct', 'strings'] as ('rsv' | 'struct' | 'strings')[],
+      gap: 0,
+      cpu: 0,
+    };
+    const P = (len: number, nameoff: number, ...data: number[]) => [3, len, nameoff, ...data];
+    const cases: [string, Parameters<typeof assemble>[0]][] = [
+      [
+        // (dtc, unlike libfdt, refuses a NOP between the root's end and FDT_END, so none there)
+        'a property after a subnode, and NOPs',
+        {
+          ...base,
+          struct: [1, '', 4, 1, 'a@1', P(4, 11, 1), 4, 2, 4, P(5, 15, 0x6f6b6179, 0), 2, 9].flat(),
+        },
+      ],
+      [
+        'blocks in reverse order with gaps, version 16, boot cpu 3',
+        {
+          ...base,
+          version: 16,
+          cpu: 3,
+          order: ['strings', 'struct', 'rsv'],
+          gap: 24,
+          struct: [1, '', P(4, 4, 0x61620000), 1, 'b', 2, 2, 9].flat(),
+        },
+      ],
+      [
+        'names sharing tails and a name offset into the middle of a string',
+        {
+          ...base,
+          rsv: [],
+          struct: [1, '', P(0, 4), P(0, 0), P(0, 6), 1, 'x', P(0, 13), 2, 2, 9].flat(),
+        },
+      ],
+    ];
+    it.each(cases)('%s', (_what, spec) => {
+      const blob = assemble(spec);
+      const tree = readDtb(blob);
+      expect(hex(writeDtb(tree))).toBe(hex(dtcOk('dtb', 'dtb', blob, ['-f'])));
+      expect(printDts(tree)).toBe(text(dtcOk('dtb', 'dts', blob, ['-f'])));
+    });
+  });
 });
