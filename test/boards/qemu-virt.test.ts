@@ -89,6 +89,23 @@ describe.skipIf(!gate.available)(`qemu-virt-arm64 against QEMU ${gate.reason}`, 
     );
   }
 
+  it('maxSpis is the distributor size QEMU builds (info qtree num-irq minus the 32 private IRQs)', () => {
+    for (const gic of [2, 3] as const) {
+      const p: QemuVirtParams = { gic, ram: 1n << 30n, cpus: 2 };
+      const r = spawnSync(
+        'qemu-system-aarch64',
+        [...qemuVirtArgs(p), '-S', '-display', 'none', '-monitor', 'stdio', '-serial', 'none'],
+        {
+          input: 'info qtree\nquit\n',
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
+      const numIrq = Number(/num-irq = (\d+)/.exec(r.stdout)?.[1]);
+      expect(numIrq - 32).toBe(qemuVirtBoard(p).gic?.maxSpis);
+    }
+  });
+
   it('generated and dumped trees give byte-identical DTBs through our writer', () => {
     const p = COMBOS[1]!;
     const dumped = dumpQemuDtb('qemu-system-aarch64', qemuVirtArgs(p));
