@@ -33,10 +33,13 @@ export interface RunOptions {
   kconfig?: string;
 }
 
-/** Loads and validates; throws if the schema rejects it (fixtures must be well-typed). */
-export function run(input: Input, opts: RunOptions = {}) {
-  const text = stringify(input);
-  const loaded = loadConfig(text, 'fixture.yaml');
+/**
+ * Loads and validates; throws if the schema rejects it (fixtures must be well-typed).
+ * `as: 'json'` takes the JSON input path instead of YAML.
+ */
+export function run(input: Input, opts: RunOptions & { as?: 'yaml' | 'json' } = {}) {
+  const text = opts.as === 'json' ? JSON.stringify(input) : stringify(input);
+  const loaded = loadConfig(text, opts.as === 'json' ? 'fixture.json' : 'fixture.yaml');
   if (!loaded.config) {
     throw new Error(
       `fixture does not load: ${loaded.diagnostics.map((d) => `${d.path}: ${d.message}`).join('; ')}\n${text}`,

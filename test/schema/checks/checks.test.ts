@@ -30,8 +30,11 @@ describe('check table', () => {
 });
 
 describe.each(Object.entries(all))('%s', (id, fx) => {
-  it('fires on the failing fixture', () => {
-    expect(run(fx.bad, fx.badOpts).ids).toContain(id);
+  it('fires on the failing fixture, from YAML and from JSON alike', () => {
+    const yaml = run(fx.bad, fx.badOpts);
+    expect(yaml.ids).toContain(id);
+    const json = run(fx.bad, { ...fx.badOpts, as: 'json' });
+    expect(json.diagnostics.map((d) => [d.id, d.path])).toEqual(yaml.diagnostics.map((d) => [d.id, d.path]));
   });
   it('is silent on the passing fixture', () => {
     expect(run(fx.good, fx.goodOpts).ids).not.toContain(id);
