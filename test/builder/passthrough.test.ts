@@ -1,0 +1,75 @@
+// Partial DTBs for passthrough.devices (reference/xen-dt-bindings.md §3.6), judged by dtc.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { GUEST_PHANDLE_GIC, PASSTHROUGH_WINDOW, partialTree } from '../../builder/passthrough/partial.js';
+import { readDtb, writeDtb } from '../../devicetree/dtb.js';
+import { read, value } from '../../devicetree/tree.js';
+import type { Domain } from '../../schema/config.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { requireTools } from '../support/tools.js';
+import { baseTree } from './dom0less-fixture.js';
+
+const gate = requireTools(['dtc'], 'apt-get install device-tree-compiler');
+const dom = (devices: string[], directMap = false) =>
+  ({ name: 'g', boot: true, directMap, passthrough: { devices } }) as unknown as Domain;
+
+describe('partial DTB', () => {
+  it('copies a device with its fixed clock, moves reg into the window, keeps host reg in xen,reg', () => {
+    const diags: Diagnostic[] = [];
+    const t = partialTree(dom(['/soc/serial@ff010000', '/soc/serial@ff020000']), 'p', baseTree(), diags)!;
+    expect(diags).toEqual([]);
+    const a = t.lookup('/passthrough/serial@23000000')!;
+    const b = t.lookup('/passthrough/serial@23001000')!;
+    expect(read.cellGroups(a.prop('reg')!, 2)).toEqual([0x23000000n, 0x1000n]);
+    expect(read.cellGroups(a.prop('xen,reg')!, 2)).toEqual([0xff010000n, 0x1000n, 0x23000000n]);
+    expect(read.string(a.prop('xen,path')!)).toBe('/soc/serial@ff010000');
+    expect(read.u32(a.prop('interrupt-parent')!)).toBe(GUEST_PHANDLE_GIC);
+    expect(read.cells(a.prop('interrupts')!)).toEqual([0, 50, 4]);
+    expect(read.cellGroups(b.prop('xen,reg')!, 2)).toEqual([0xff020000n, 0x1000n, 0x23001000n]);
+    // the fixed clock comes along with a phandle below 65000, and the reference follows it
+    const clk = t.lookup('/passthrough/clock')!;
+    expect(read.u32(clk.prop('phandle')!)).toBeLessThan(GUEST_PHANDLE_GIC);
+    expect(read.cells(a.prop('clocks')!)).toEqual([read.u32(clk.prop('phandle')!)]);
+    expect(Math.max(...t.phandles().keys())).toBeLessThan(GUEST_PHANDLE_GIC);
+    expect(t.lookup('/gic')!.prop('interrupt-controller')).toBeDefined();
+  });
+
+  it('maps 1:1 for a direct-mapped domain', () => {
+    const diags: Diagnostic[] = [];
+    const t = partialTree(dom(['/soc/serial@ff020000'], true), 'p', baseTree(), diags)!;
+    const n = t.lookup('/passthrough/serial@ff020000')!;
+    expect(read.cellGroups(n.prop('xen,reg')!, 2)).toEqual([0xff020000n, 0x1000n, 0xff020000n]);
+  });
+
+  it('keeps 64-bit host addresses whole and pages unaligned registers', () => {
+    const base = baseTree();
+    const n = base.lookup('/soc/serial@ff020000')!;
+    n.setProp('reg', new Uint8Array([0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x20]));
+    const diags: Diagnostic[] = [];
+    const t = partialTree(dom(['/soc/serial@ff020000']), 'p', base, diags)!;
+    const d = t.lookup('/passthrough/serial@23000810')!;
+    expect(read.cellGroups(d.prop('xen,reg')!, 2)).toEqual([0x1234567000n, 0x1000n, 0x23000000n]);
+    expect(read.cellGroups(d.prop('reg')!, 2)).toEqual([0x23000810n, 0x20n]);
+  });
+
+  it('reports a missing path and a device wired to a non-GIC controller', () => {
+    const base = baseTree();
+    const diags: Diagnostic[] = [];
+    expect(partialTree(dom(['/soc/nothing']), 'p', base, diags)).toBeUndefined();
+    expect(diags.map((d) => d.id)).toEqual(['passthrough-partial']);
+    const clk = base.lookup('/soc/clock')!;
+    base.lookup('/soc/serial@ff020000')!.setProp('interrupt-parent', value.u32(base.phandleOf(clk)));
+    const more: Diagnostic[] = [];
+    expect(partialTree(dom(['/soc/serial@ff020000']), 'p', base, more)).toBeUndefined();
+    expect(more.map((d) => d.id)).toEqual(['passthrough-partial']);
+    expect(PASSTHROUGH_WINDOW.start).toBe(0x23000000n);
+  });
+
+  it.skipIf(!gate.available)('dtc reads the blob back without complaint', () => {
+    const diags: Diagnostic[] = [];
+    const blob = writeDtb(partialTree(dom(['/soc/serial@ff010000']), 'p', baseTree(), diags)!);
+    const dts = execFileSync('dtc', ['-I', 'dtb', '-O', 'dts', '-'], { input: blob, encoding: 'utf8' });
+    expect(dts).toContain('xen,path = "/soc/serial@ff010000";');
+    expect(writeDtb(readDtb(blob))).toEqual(blob);
+  });
+});
