@@ -328,7 +328,7 @@ export const features = [
     since: '4.17',
     dt: { prop: 'nr_spis', kind: 'u32' },
     createdomain: [{ field: 'arch.nr_spis', value: 'number' }],
-    xl: { key: 'nr_spis', kind: 'int', since: '4.20' },
+    xl: { key: 'nr_spis', kind: 'int', since: '4.19' },
     param: { name: 'nr_spis', kind: 'int' },
     guestVisible: true,
     imagebuilder: 'DOMU_NR_SPIS',
