@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadConfigOrThrow } from '../../schema/load.js';
+import { validate } from '../../schema/validate.js';
 
 const at = (text: string) => {
   const r = loadConfig(text, 'sys.yaml');
@@ -134,7 +135,7 @@ domains:
     }
   });
 
-  it('fuzz: mutating a valid config only ever gives located, typed diagnostics', () => {
+  it('fuzz: mutating a valid config only ever gives located, typed diagnostics (loading and checks)', () => {
     const base = readFileSync(new URL('../../examples/static-partitioning.yaml', import.meta.url), 'utf8');
     fc.assert(
       fc.property(
@@ -150,6 +151,7 @@ domains:
             expect(d.file).toBe('m.yaml');
           }
           if (!r.config) expect(r.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+          else for (const d of validate(r.config, { source: r.source })) expect(d.id).toMatch(/^[a-z0-9-]+$/);
         },
       ),
       { numRuns: 200 },
