@@ -1,10 +1,22 @@
 // The library entry (`import ... from 'dombuild'`): each stage's public functions and types.
 
 export * from './boards/index.js';
+export * from './builder/artifacts.js';
 export * from './builder/blob/index.js';
+export * from './builder/build.js';
 export * from './builder/createdomain/index.js';
+export * from './builder/dom0less/chosen.js';
+export * from './builder/dom0less/dtsi.js';
+export * from './builder/dom0less/edits.js';
+export * from './builder/dom0less/encode.js';
+export * from './builder/fit.js';
 export * from './builder/images.js';
+export * from './builder/passthrough/partial.js';
 export * from './builder/plan/index.js';
+export * from './builder/uboot/errors.js';
+export * from './builder/uboot/fdt-commands.js';
+export * from './builder/uboot/quote.js';
+export * from './builder/uboot/script.js';
 export * from './devicetree/dtb.js';
 export * from './devicetree/dts-parse.js';
 export * from './devicetree/dts-print.js';
