@@ -13,6 +13,7 @@ import { qemuDirectDtbAddress, qemuVirtArgs, qemuVirtBoard } from '../../boards/
 import { buildQemuVirtDtb, QEMU_VIRT_DTB_VERSION, type QemuVirtParams } from '../../boards/qemu-virt-dtb.js';
 import { readDtb, writeDtb } from '../../devicetree/dtb.js';
 import { requireTools } from '../support/tools.js';
+import { qemuMonitor } from './qemu-monitor.js';
 
 const gate = requireTools(
   ['qemu-system-aarch64', 'dtc'],
@@ -89,18 +90,10 @@ describe.skipIf(!gate.available)(`qemu-virt-arm64 against QEMU ${gate.reason}`, 
     );
   }
 
-  it('maxSpis is the distributor size QEMU builds (info qtree num-irq minus the 32 private IRQs)', () => {
+  it('maxSpis is the distributor size QEMU builds (info qtree num-irq minus the 32 private IRQs)', async () => {
     for (const gic of [2, 3] as const) {
       const p: QemuVirtParams = { gic, ram: 1n << 30n, cpus: 2 };
-      const r = spawnSync(
-        'qemu-system-aarch64',
-        [...qemuVirtArgs(p), '-S', '-display', 'none', '-monitor', 'stdio', '-serial', 'none'],
-        {
-          input: 'info qtree\nquit\n',
-          encoding: 'utf8',
-          timeout: 30_000,
-        },
-      );
+      const r = await qemuMonitor(qemuVirtArgs(p), ['info qtree']);
       const numIrq = Number(/num-irq = (\d+)/.exec(r.stdout)?.[1]);
       expect(numIrq - 32).toBe(qemuVirtBoard(p).gic?.maxSpis);
     }
@@ -117,7 +110,7 @@ describe.skipIf(!gate.available)(`qemu-virt-arm64 against QEMU ${gate.reason}`, 
   // QEMU's loader: Xen (text_offset 0) at RAM base + 2 MiB, a text_offset >= 4 KiB kept, and the
   // -dtb blob at min(RAM/2, 128 MiB) on a 2 MiB boundary in a ROM of 2 * (size + 10000) bytes.
   for (const ram of [128n * MiB, 256n * MiB, 1n * GiB, 2n * GiB, 4n * GiB]) {
-    it(`direct boot placements match 'info roms' with ${ram / MiB} MiB`, () => {
+    it(`direct boot placements match 'info roms' with ${ram / MiB} MiB`, async () => {
       const kernel = join(dir, 'k.img');
       const img = new Uint8Array(4096);
       const dv = new DataView(img.buffer);
@@ -131,24 +124,7 @@ describe.skipIf(!gate.available)(`qemu-virt-arm64 against QEMU ${gate.reason}`, 
       const dtbBytes = writeDtb(buildQemuVirtDtb({ gic: 3, ram, cpus: 1 }));
       writeFileSync(dtb, dtbBytes);
       const p: QemuVirtParams = { gic: 3, ram, cpus: 1 };
-      const r = spawnSync(
-        'qemu-system-aarch64',
-        [
-          ...qemuVirtArgs(p),
-          '-S',
-          '-display',
-          'none',
-          '-monitor',
-          'stdio',
-          '-serial',
-          'none',
-          '-kernel',
-          kernel,
-          '-dtb',
-          dtb,
-        ],
-        { input: 'info roms\nquit\n', encoding: 'utf8', timeout: 30_000 },
-      );
+      const r = await qemuMonitor([...qemuVirtArgs(p), '-kernel', kernel, '-dtb', dtb], ['info roms']);
       const roms = [...r.stdout.matchAll(/addr=([0-9a-f]+) size=0x([0-9a-f]+) mem=ram name="([^"]+)"/g)].map(
         (m) => ({
           addr: BigInt(`0x${m[1]}`),

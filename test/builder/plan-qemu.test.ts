@@ -2,7 +2,6 @@
 // regions overlap") when the machine is created, so every planned image is handed to it as
 // -kernel / -dtb / -device loader at its planned address, and QEMU must accept the lot. The judge
 // is first shown to reject a module placed on top of its DTB.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import type { ResolvedImage } from '../../builder/images.js';
 import { planLayout } from '../../builder/plan/layout.js';
 import type { BootPlan } from '../../builder/plan/types.js';
 import { writeDtb } from '../../devicetree/dtb.js';
+import { qemuMonitor } from '../boards/qemu-monitor.js';
 import { requireTools } from '../support/tools.js';
 import { config, guest, image, KiB, MiB } from './plan-support.js';
 
@@ -37,21 +37,10 @@ function file(name: string, size: bigint, textOffset?: bigint): string {
   return path;
 }
 
-function qemuAccepts(p: QemuVirtParams, plan: BootPlan, images: ResolvedImage[], extra: string[] = []) {
+async function qemuAccepts(p: QemuVirtParams, plan: BootPlan, images: ResolvedImage[], extra: string[] = []) {
   const dtb = join(dir, 'system.dtb');
   writeFileSync(dtb, writeDtb(buildQemuVirtDtb(p)));
-  const args = [
-    ...qemuVirtArgs(p),
-    '-S',
-    '-display',
-    'none',
-    '-monitor',
-    'stdio',
-    '-serial',
-    'none',
-    '-dtb',
-    dtb,
-  ];
+  const args = [...qemuVirtArgs(p), '-dtb', dtb];
   for (const img of plan.images) {
     const src = images.find((i) => i.name === img.name);
     if (img.role === 'xen') args.push('-kernel', file('xen', img.size, src?.textOffset ?? 0n));
@@ -62,24 +51,20 @@ function qemuAccepts(p: QemuVirtParams, plan: BootPlan, images: ResolvedImage[],
       );
   }
   args.push(...extra);
-  const r = spawnSync('qemu-system-aarch64', args, {
-    input: 'info roms\nquit\n',
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { ok: r.status === 0 && !/overlap/i.test(r.stderr), stderr: r.stderr, stdout: r.stdout };
+  const r = await qemuMonitor(args, ['info roms']);
+  return { ok: r.code === 0 && !/overlap/i.test(r.stderr), stderr: r.stderr, stdout: r.stdout };
 }
 
 describe.skipIf(!gate.available)(`direct plans loaded by QEMU ${gate.reason}`, () => {
   const p: QemuVirtParams = { gic: 3, ram: 1n << 30n, cpus: 2 };
   const board = qemuVirtBoard(p);
 
-  it('the judge rejects a module on top of the DTB', () => {
+  it('the judge rejects a module on top of the DTB', async () => {
     const cfg = config({ boot: { method: 'direct' }, domains: [guest('a')] });
     const images = [image('xen', MiB, { textOffset: 0n }), image('a/kernel', 4n * KiB)];
     const plan = planLayout({ config: cfg, board, images }).plan!;
     const bad = file('bad', 64n * KiB);
-    const r = qemuAccepts(p, plan, images, [
+    const r = await qemuAccepts(p, plan, images, [
       '-device',
       `loader,file=${bad},addr=0x${plan.dtbAddress.toString(16)},force-raw=on`,
     ]);
@@ -87,9 +72,9 @@ describe.skipIf(!gate.available)(`direct plans loaded by QEMU ${gate.reason}`, (
     expect(r.stderr).toMatch(/ROM regions are overlapping/);
   });
 
-  it('accepts every planned image at its planned address', () => {
-    fc.assert(
-      fc.property(
+  it('accepts every planned image at its planned address', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.record({
           xen: fc.bigInt(64n * KiB, 3n * MiB),
           guests: fc.array(
@@ -103,7 +88,7 @@ describe.skipIf(!gate.available)(`direct plans loaded by QEMU ${gate.reason}`, (
             },
           ),
         }),
-        ({ xen, guests }) => {
+        async ({ xen, guests }) => {
           const cfg = config({ boot: { method: 'direct' }, domains: guests.map((_, i) => guest(`g${i}`)) });
           const images: ResolvedImage[] = [image('xen', xen, { textOffset: 0n })];
           guests.forEach((g, i) => {
@@ -112,7 +97,7 @@ describe.skipIf(!gate.available)(`direct plans loaded by QEMU ${gate.reason}`, (
           });
           const plan = planLayout({ config: cfg, board, images }).plan!;
           expect(plan).toBeDefined();
-          const r = qemuAccepts(p, plan, images);
+          const r = await qemuAccepts(p, plan, images);
           expect(r.ok, r.stderr).toBe(true);
           // QEMU put Xen and the DTB where the plan says
           expect(r.stdout).toContain(`addr=${plan.xenAddress.toString(16).padStart(16, '0')}`);
