@@ -14,6 +14,7 @@ import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from './creat
 import { buildDom0less, type Dom0lessResult } from './dom0less/chosen.js';
 import { chosenDtsi } from './dom0less/dtsi.js';
 import { applyEdits, overlayTree } from './dom0less/edits.js';
+import { systemDtb as makeSystemDtb } from './dom0less/system-dtb.js';
 import { buildSystemFit } from './fit.js';
 import type { ResolvedImage } from './images.js';
 import { buildPartialDtbs } from './passthrough/partial.js';
@@ -42,6 +43,11 @@ export interface BuildInput {
   board: Board;
   /** The board's device tree as read (before any addition). */
   boardTree: Tree;
+  /**
+   * The board DTB the user has (fdtoverlay of chosen.dtbo onto it gives system.dtb byte for
+   * byte); writeDtb(boardTree) when absent (QEMU boards, whose random seeds are left out).
+   */
+  boardDtb?: Uint8Array;
   plan: BootPlan;
   images: ResolvedImage[];
   /** Bytes of the images read from disk, by plan name (needed for the FIT only). */
@@ -107,7 +113,12 @@ export function buildSystem(input: BuildInput): BuildResult {
   diagnostics.push(...dom.diagnostics);
   if (dom.diagnostics.some((d) => d.severity === 'error')) return { files, diagnostics };
   const merged = applyEdits(input.boardTree, dom.edits);
-  const systemDtb = writeDtb(merged);
+  const systemDtb = makeSystemDtb(
+    input.boardDtb ?? writeDtb(input.boardTree),
+    input.boardTree,
+    dom.edits,
+    merged,
+  );
 
   // Images dombuild writes itself: probe guests, and partial DTBs from passthrough.devices.
   const generated = new Map<string, Uint8Array>();

@@ -99,12 +99,22 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
       }
     }
   }
+  // For a board DTB on disk, system.dtb keeps its strings block as fdtoverlay would.
+  let boardDtb: Uint8Array | undefined;
+  if (b.board.dtb.kind === 'file' && b.dtbOrigin === 'file') {
+    try {
+      boardDtb = new Uint8Array(await readFile(b.board.dtb.path));
+    } catch {
+      boardDtb = undefined;
+    }
+  }
   const dynamic = args.dynamic === true || (config.boot as Record<string, unknown>).dynamic === true;
   io.stderr('dombuild: building the outputs\n');
   const built = buildSystem({
     config,
     board: b.board,
     boardTree: b.tree,
+    ...(boardDtb ? { boardDtb } : {}),
     plan: planned.plan,
     images: imgs.images,
     imageBytes,
