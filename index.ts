@@ -40,3 +40,4 @@ export * from './qemu/junit.js';
 export * from './qemu/machine-dtb.js';
 export * from './qemu/runner.js';
 export * from './schema/index.js';
+export * from './qemu/system.js';

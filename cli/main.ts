@@ -6,6 +6,7 @@ import { buildCommand } from './commands/build.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dtcCommand } from './commands/dtc.js';
 import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitError, UsageError } from './errors.js';
@@ -16,6 +17,7 @@ const commands: CommandSpec[] = [
   validateCommand,
   planCommand,
   buildCommand,
+  runCommand,
   dtcCommand,
   blobCommand,
   schemaCommand,

@@ -16,6 +16,12 @@ export interface X86Machine {
   cpus: number;
 }
 
+/** A machine given by its exact QEMU flags (a board descriptor's `qemu.args`). */
+export interface RawMachine {
+  arch: 'arm64' | 'x86_64';
+  args: string[];
+}
+
 export interface LoaderModule {
   file: string;
   /** Guest-physical load address. */
@@ -25,7 +31,7 @@ export interface LoaderModule {
 /** Arm64 with no firmware: QEMU loads Xen as the kernel and each module at its address. */
 export interface ArmDirectBoot {
   method: 'direct';
-  machine: ArmMachine;
+  machine: ArmMachine | RawMachine;
   xen: string;
   dtb: string;
   modules: LoaderModule[];
@@ -56,7 +62,7 @@ export function ubootKeystrokes(script: string = UBOOT_DHCP_SCRIPT): Array<{ whe
 /** Arm64 through U-Boot: its autoboot runs DHCP and the script image from QEMU's TFTP server. */
 export interface ArmUbootBoot {
   method: 'uboot';
-  machine: ArmMachine;
+  machine: ArmMachine | RawMachine;
   firmware: string;
   /** Folder QEMU serves over TFTP; must hold the script image as UBOOT_DHCP_SCRIPT. */
   tftpRoot: string;
@@ -72,7 +78,7 @@ export interface MultibootModule {
 /** x86_64 through QEMU's multiboot (v1) loader: Xen plus a module list (dom0 kernel first). */
 export interface X86MultibootBoot {
   method: 'multiboot';
-  machine: X86Machine;
+  machine: X86Machine | RawMachine;
   xen: string;
   xenCmdline: string;
   modules: MultibootModule[];
@@ -99,7 +105,13 @@ function checkMachine(m: ArmMachine | X86Machine): void {
 }
 
 /** Flags that define the emulated machine, shared by the run and the DTB dump. */
-export function machineArgs(m: ArmMachine | X86Machine): string[] {
+export function machineArgs(m: ArmMachine | X86Machine | RawMachine): string[] {
+  if ('args' in m) {
+    // The run adds its own display, firmware and loader flags; a board's flags must not.
+    const clash = m.args.find((a) => ['-kernel', '-bios', '-dtb', '-nographic', '-initrd'].includes(a));
+    if (clash) throw new QemuError('BAD_SPEC', `machine flags may not contain ${clash}`, 'machine.args');
+    return [...m.args];
+  }
   checkMachine(m);
   if (m.arch === 'arm64') {
     return [

@@ -1,0 +1,266 @@
+// `dombuild run`: build the config into a temp folder (with the cached Debian Xen when the config
+// names none), boot it under QEMU — direct or through U-Boot — and judge each domain by what it
+// prints. Exit 0 only when every watched domain came up; otherwise 1 with the domain and reason.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { toBoardFacts } from '../../boards/facts.js';
+import { resolveBoard } from '../../boards/registry.js';
+import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
+import { buildSystem, OUTPUT_FILES } from '../../builder/build.js';
+import { resolveImages } from '../../builder/images.js';
+import { planLayout } from '../../builder/plan/layout.js';
+import { writeDtb } from '../../devicetree/dtb.js';
+import { type BootSpec, qemuArgv, ubootKeystrokes } from '../../qemu/argv.js';
+import { cacheRootFrom, locateAsset, xenAssetId } from '../../qemu/assets.js';
+import type { ConsoleLine, Expectation } from '../../qemu/console.js';
+import { QemuError } from '../../qemu/errors.js';
+import { junitXml } from '../../qemu/junit.js';
+import { type RunResult, runQemu } from '../../qemu/runner.js';
+import { directBootSpec, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
+import type { Config } from '../../schema/config.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { loadConfig } from '../../schema/load.js';
+import { locate } from '../../schema/source.js';
+import { validate } from '../../schema/validate.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from '../io.js';
+import { cacheDirFrom } from './plan.run.js';
+
+// `run` places generated and cached files itself, so these build warnings are not the user's.
+const RUN_HANDLES = new Set(['uboot-path-outside-root', 'xen-image-missing', 'uboot-image-placeholder']);
+
+function parseExpect(list: unknown): Map<string, string | RegExp> {
+  const out = new Map<string, string | RegExp>();
+  for (const item of Array.isArray(list) ? list : []) {
+    const s = String(item);
+    const eq = s.indexOf('=');
+    if (eq < 1) throw new UsageError(`--expect ${s}: write DOMAIN=TEXT or DOMAIN=/REGEX/`);
+    const name = s.slice(0, eq);
+    const what = s.slice(eq + 1);
+    const re = /^\/(.+)\/([imsu]*)$/.exec(what);
+    try {
+      out.set(name, re ? new RegExp(re[1] as string, re[2]) : what);
+    } catch (e) {
+      throw new UsageError(`--expect ${s}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  const file = resolve(io.cwd, String(args.config));
+  const timeout = Number(args.timeout ?? 120);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)
+    throw new UsageError('--timeout must be 1..3600 seconds');
+  const extra = parseExpect(args.expect);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+  }
+  const configDir = dirname(file);
+  const loaded = loadConfig(text, file);
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  if (!loaded.config) return finish(io, diagnostics);
+  let config: Config = loaded.config;
+
+  const boardOpts: Parameters<typeof resolveBoard>[1] = { configDir, qemu: 'auto', path: io.env.PATH ?? '' };
+  const cacheDir = cacheDirFrom(io.env);
+  if (cacheDir) boardOpts.cacheDir = cacheDir;
+  const setting = typeof args.board === 'string' ? args.board : config.board;
+  if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
+  const b = await resolveBoard(setting, boardOpts);
+  for (const d of b.diagnostics)
+    diagnostics.push({
+      id: d.id,
+      severity: d.severity,
+      message: d.message,
+      path: 'board',
+      ...(d.hint ? { hint: d.hint } : {}),
+    });
+  if (!b.board || !b.tree) return finish(io, diagnostics);
+  const board = b.board;
+  if (board.arch !== 'arm64') {
+    throw new UsageError(
+      `run boots arm64 boards; ${board.name} is ${board.arch} (x86 systems are not built by this version)`,
+    );
+  }
+
+  const method = (typeof args.method === 'string' ? args.method : config.boot.method) as string;
+  if (method !== 'direct' && method !== 'uboot')
+    throw new UsageError(`run boots with direct or uboot, not ${method}`);
+  config = { ...config, boot: { ...config.boot, method } };
+  if (!config.xen.image) {
+    // The Debian build of the config's release, as scripts/setup-system.sh caches it.
+    const cacheRoot = cacheRootFrom(io.env, io.env.HOME ?? homedir());
+    let xen: string;
+    try {
+      xen = locateAsset(cacheRoot, xenAssetId(config.xen.release as '4.17' | '4.20', 'arm64')).path;
+    } catch (e) {
+      if (!(e instanceof QemuError)) throw e;
+      throw new UsageError(
+        `no Xen ${config.xen.release} for arm64: ${e.message}${e.hint ? ` (${e.hint})` : ''}`,
+      );
+    }
+    config = { ...config, xen: { ...config.xen, image: { kind: 'file', path: xen } } };
+    io.stderr(`dombuild: using Xen ${xen}\n`);
+  }
+
+  diagnostics.push(
+    ...locate(validate(config, { board: toBoardFacts(board), source: loaded.source }), loaded.source),
+  );
+  if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+  const imgs = await resolveImages(config, { configDir });
+  diagnostics.push(...locate(imgs.diagnostics, loaded.source));
+  if (imgs.diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+  const planned = planLayout({
+    config,
+    board,
+    images: imgs.images,
+    boardDtbSize: BigInt(writeDtb(b.tree).length),
+  });
+  diagnostics.push(...locate(planned.diagnostics, loaded.source));
+  if (!planned.plan) return finish(io, diagnostics);
+  const plan = planned.plan;
+
+  const work = mkdtempSync(join(tmpdir(), 'dombuild-run-'));
+  const outDir = join(work, 'out');
+  const built = buildSystem({
+    config,
+    board,
+    boardTree: b.tree,
+    plan,
+    images: imgs.images,
+    // The output folder is the TFTP root: the script names every file relative to it.
+    bootRoot: outDir,
+    outDir,
+    only: new Set(method === 'uboot' ? ['dtb', 'uboot'] : ['dtb']),
+    dynamic: false,
+    timestamp: 0,
+  });
+  diagnostics.push(...locate(built.diagnostics, loaded.source));
+  if (diagnostics.some((d) => d.severity === 'error')) {
+    rmSync(work, { recursive: true, force: true });
+    return finish(io, diagnostics);
+  }
+  printDiagnostics(
+    io,
+    diagnostics.filter((d) => !RUN_HANDLES.has(d.id)),
+  );
+  try {
+    await writeArtifacts(built.files, outDir);
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    if (e instanceof ArtifactsError) throw new UsageError(`${e.message}${e.code ? ` (${e.code})` : ''}`);
+    throw e;
+  }
+
+  let expectations: Expectation[];
+  let spec: BootSpec;
+  try {
+    const found = domainExpectations(config, readFileSync(join(outDir, OUTPUT_FILES.systemDtb)), extra);
+    if (found.unwatched.length > 0) {
+      throw new UsageError(
+        `nothing to wait for from ${found.unwatched.join(', ')}: give --expect ${found.unwatched[0]}=TEXT (what it prints when up)`,
+      );
+    }
+    expectations = found.expectations;
+    spec = method === 'direct' ? directBootSpec(board, plan, outDir) : prepareTftpRoot(board, plan, outDir);
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    if (e instanceof QemuError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+    throw e;
+  }
+  const command = qemuArgv(spec);
+  const names = new Map(
+    expectations.filter((e) => e.domid !== undefined).map((e) => [e.domid as number, e.domain]),
+  );
+  io.stderr(
+    `dombuild: booting ${basename(file)} (${method}): ${command.command} ${command.args.join(' ')}\n`,
+  );
+  const onLine = args.quiet
+    ? undefined
+    : (l: ConsoleLine) => {
+        if (l.payload.trim() === '') return;
+        // Xen 4.20 prints the console-focus domain unprefixed: such a line is a domain's when it
+        // carries that domain's expectation.
+        const mine = expectations.find((e) =>
+          typeof e.match === 'string' ? l.payload.includes(e.match) : e.match.test(l.payload),
+        );
+        const who =
+          l.domid !== undefined
+            ? (names.get(l.domid) ?? `d${l.domid}`)
+            : mine
+              ? mine.domain
+              : l.text.startsWith('(XEN)')
+                ? 'xen'
+                : 'console';
+        io.stderr(`[${who}] ${l.domid !== undefined || mine ? l.payload : l.text}\n`);
+      };
+  let result: RunResult;
+  try {
+    result = await runQemu({
+      command,
+      expectations,
+      timeoutMs: timeout * 1000,
+      ...(method === 'uboot' ? { input: ubootKeystrokes() } : {}),
+      ...(onLine ? { onLine } : {}),
+    });
+  } catch (e) {
+    if (e instanceof QemuError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+    throw e;
+  }
+  const log = join(work, 'console.log');
+  writeFileSync(log, result.console);
+  if (typeof args.log === 'string') writeFileSync(resolve(io.cwd, args.log), result.console);
+  if (typeof args.junit === 'string') {
+    writeFileSync(resolve(io.cwd, args.junit), junitXml([{ name: `${basename(file)} (${method})`, result }]));
+  }
+
+  const rows = [
+    ['domain', 'up', 'first output', 'up after'],
+    ...result.domains.map((d) => [
+      d.domain,
+      d.met ? 'yes' : 'NO',
+      d.secondsToFirstOutput === undefined ? '-' : `${d.secondsToFirstOutput.toFixed(2)} s`,
+      d.secondsToMet === undefined ? '-' : `${d.secondsToMet.toFixed(2)} s`,
+    ]),
+  ];
+  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  io.stdout(
+    `${rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c] as number))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n')}\n`,
+  );
+  const keep = args.keep === true || !result.ok;
+  if (result.ok) {
+    io.stdout(`all ${result.domains.length} domains up in ${result.durationSeconds.toFixed(2)} s\n`);
+  } else {
+    io.stdout(`FAILED: ${result.reason}\n`);
+  }
+  if (keep) io.stdout(`build folder and console log kept: ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
+  return result.ok ? 0 : 1;
+}
+
+function finish(io: CliIO, diagnostics: Diagnostic[]): number {
+  printDiagnostics(io, diagnostics);
+  return 1;
+}
+
+function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
+    const path = d.path ? ` ${d.path}:` : '';
+    io.stderr(`${where}${d.severity} (${d.id}):${path} ${d.message}\n`);
+    if (d.hint) io.stderr(`  hint: ${d.hint}\n`);
+  }
+}
