@@ -61,8 +61,8 @@ export class BlobReader {
    * trip) and its length in bytes without the NUL.
    */
   cstr(off: number, limit: number = this.end): { text: string; length: number } {
-    const stop = Math.min(limit, this.end);
     this.check(off, 0, 'a string');
+    const stop = this.limit(off, limit);
     const b = this.blob;
     const base = this.base;
     let i = off - base;
@@ -93,7 +93,7 @@ export class BlobReader {
     const out = new Map<number, string>();
     const b = this.blob;
     const base = this.base;
-    const stopAt = Math.min(limit, this.end) - base;
+    const stopAt = this.limit(sorted[0] ?? this.base, limit) - base;
     let k = 0;
     while (k < sorted.length) {
       const first = sorted[k]!;
@@ -135,6 +135,12 @@ export class BlobReader {
       k = j;
     }
     return out;
+  }
+
+  /** Where a string search starting at `off` must stop: `limit`, or the window's end if sooner. */
+  private limit(off: number, limit: number): number {
+    if (!Number.isSafeInteger(limit)) throw new DtbError('TRUNCATED', off, 'bad string limit');
+    return Math.min(limit, this.end);
   }
 
   private check(off: number, len: number, what: string): void {

@@ -56,7 +56,7 @@ describe('BlobReader', () => {
       fc.property(
         fc.uint8Array({ maxLength: 64 }),
         fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0xffffffff, 2 ** 53, -0)),
-        fc.oneof(fc.nat(80), fc.integer(), fc.constantFrom(0xffffffff, 2 ** 32)),
+        fc.oneof(fc.nat(80), fc.integer(), fc.double(), fc.constantFrom(0xffffffff, 2 ** 32)),
         (buf, off, len) => {
           const rd = new BlobReader(buf);
           for (const read of [
@@ -66,6 +66,7 @@ describe('BlobReader', () => {
             () => rd.view(off, len),
             () => rd.cstr(off),
             () => rd.cstr(off, len),
+            () => rd.cstrs([off, 3], len),
           ]) {
             try {
               read();
