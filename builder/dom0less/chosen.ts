@@ -101,11 +101,34 @@ export function buildDom0less(input: Dom0lessInput): Dom0lessResult {
     modules.set(img.name, m);
   };
 
+  // Event-channel ends get their phandles first: each end names the other.
+  const bootDomains = config.domains.filter((d) => d.boot);
+  const evtchnPhandle = new Map<string, number>();
+  for (const d of bootDomains)
+    for (const e of d.eventChannels ?? []) evtchnPhandle.set(`${d.name}:${e.port}`, phandles.alloc());
+
   // dom0 and Xen's own modules sit directly under /chosen (outside any xen,domain node).
   if (config.xen.xsmPolicy) addModule(chosen, imageByName.get('xsm-policy'), 'xsm-policy', 'xen.xsmPolicy');
   if (config.dom0) {
     addModule(chosen, imageByName.get('dom0/kernel'), 'kernel', 'dom0.kernel');
     if (config.dom0.ramdisk) addModule(chosen, imageByName.get('dom0/ramdisk'), 'ramdisk', 'dom0.ramdisk');
+  }
+
+  // dom0's ends of static event channels sit directly under /chosen (§3.5); each is declared by
+  // the domU at the other end (peer "dom0"), which also says dom0's port.
+  for (const d of bootDomains) {
+    for (const e of d.eventChannels ?? []) {
+      if (e.peer !== 'dom0') continue;
+      const key = `dom0:${e.peerPort}`;
+      if (!config.dom0 || evtchnPhandle.has(key)) continue;
+      const own = phandles.alloc();
+      evtchnPhandle.set(key, own);
+      const n = chosen.addChild(new Node(`evtchn-dom0-${e.peerPort}`));
+      setStr(n, 'compatible', 'xen,evtchn-v1');
+      setCells(n, 'xen,evtchn', value.u32(e.peerPort, evtchnPhandle.get(`${d.name}:${e.port}`)!));
+      setCells(n, 'phandle', value.u32(own));
+      refs.push({ node: n, prop: 'xen,evtchn', offset: 4 });
+    }
   }
 
   // Cpupools, each with a phandle; their CPUs are referred to by the board's cpu nodes' phandles.
@@ -143,12 +166,6 @@ export function buildDom0less(input: Dom0lessInput): Dom0lessResult {
     setCells(node, 'phandle', value.u32(p));
     poolPhandle.set(pool.name, p);
   });
-
-  // Event-channel ends get their phandles first: each end names the other.
-  const bootDomains = config.domains.filter((d) => d.boot);
-  const evtchnPhandle = new Map<string, number>();
-  for (const d of bootDomains)
-    for (const e of d.eventChannels ?? []) evtchnPhandle.set(`${d.name}:${e.port}`, phandles.alloc());
 
   const passthroughPaths = new Map<string, string[]>();
   config.domains.forEach((d, i) => {

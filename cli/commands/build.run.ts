@@ -67,7 +67,25 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   io.stderr('dombuild: resolving the board\n');
   const b = await resolveBoard(setting, boardOpts);
   diagnostics.push(...b.diagnostics.map(fromBoard));
-  if (!b.board || !b.tree) return finish(io, diagnostics);
+  if (b.board?.arch === 'x86_64') {
+    diagnostics.push({
+      id: 'build-arch-unsupported',
+      severity: 'error',
+      message: `board ${b.board.name} is x86_64; this version of dombuild build writes the Arm outputs only`,
+      path: 'board',
+    });
+    return finish(io, diagnostics);
+  }
+  if (!b.board || !b.tree) {
+    if (!diagnostics.some((d) => d.severity === 'error'))
+      diagnostics.push({
+        id: 'board-dtb-missing',
+        severity: 'error',
+        message: 'the board has no device tree',
+        path: 'board',
+      });
+    return finish(io, diagnostics);
+  }
 
   diagnostics.push(
     ...locate(validate(config, { board: toBoardFacts(b.board), source: loaded.source }), loaded.source),

@@ -71,7 +71,7 @@ domains:
     kernel: beta.img
     memory: 0x4000000
     params: ["vpl011=on", "sve=max"]
-    eventChannels: [{ port: 20, peer: alpha, peerPort: 10 }]
+    eventChannels: [{ port: 20, peer: alpha, peerPort: 10 }, { port: 21, peer: dom0, peerPort: 5 }]
   - name: later
     kernel: later.img
     memory: 32M

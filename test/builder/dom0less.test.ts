@@ -47,7 +47,13 @@ describe.skipIf(!gate.available)(`dom0less nodes (${gate.reason || 'dtc, fdtover
 
   it('follows the binding rules', () => {
     const chosen = merged.lookup('/chosen')!;
-    expect(chosen.children.map((c) => c.name)).toEqual(['module@40200000', 'cpupool-rt', 'alpha', 'beta']);
+    expect(chosen.children.map((c) => c.name)).toEqual([
+      'module@40200000',
+      'evtchn-dom0-5',
+      'cpupool-rt',
+      'alpha',
+      'beta',
+    ]);
     expect(chosen.prop('bootargs')).toBeUndefined();
     expect(read.string(chosen.prop('xen,xen-bootargs')!)).toContain('dom0_mem=512M');
     expect(read.string(chosen.prop('xen,dom0-bootargs')!)).toBe('console=hvc0 ; reset');
@@ -105,6 +111,12 @@ describe.skipIf(!gate.available)(`dom0less nodes (${gate.reason || 'dtc, fdtover
     expect(read.cells(evA.prop('xen,evtchn')!)[0]).toBe(10);
     expect(byPhandle.get(read.cells(evA.prop('xen,evtchn')!)[1]!)).toBe(evB);
     expect(byPhandle.get(read.cells(evB.prop('xen,evtchn')!)[1]!)).toBe(evA);
+    // dom0's end, generated under /chosen from beta's declaration
+    const ev0 = chosen.child('evtchn-dom0-5')!;
+    const evB21 = beta.child('evtchn-21')!;
+    expect(read.cells(ev0.prop('xen,evtchn')!)[0]).toBe(5);
+    expect(byPhandle.get(read.cells(ev0.prop('xen,evtchn')!)[1]!)).toBe(evB21);
+    expect(byPhandle.get(read.cells(evB21.prop('xen,evtchn')!)[1]!)).toBe(ev0);
     expect(read.string(alpha.child('vcpu1')!.prop('hard-affinity')!)).toBe('2');
     // the host device handed to alpha is hidden from dom0
     expect(merged.lookup('/soc/serial@ff020000')!.prop('xen,passthrough')).toBeDefined();
