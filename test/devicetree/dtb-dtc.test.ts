@@ -159,7 +159,9 @@ describe.skipIf(!gate.available)(`writeDtb and printDts against dtc ${gate.reaso
         o.cpu,
         blocks.strings.length,
       ];
-      hdr.forEach((v, i) => d.setUint32(i * 4, v));
+      hdr.forEach((v, i) => {
+        d.setUint32(i * 4, v);
+      });
       if (o.version === 17) d.setUint32(36, st.length);
       return out;
     }

@@ -355,7 +355,9 @@ describe('readDtb on hostile input', () => {
       0,
       strings.length,
       struct.byteLength,
-    ].forEach((v, i) => d.setUint32(i * 4, v));
+    ].forEach((v, i) => {
+      d.setUint32(i * 4, v);
+    });
     blob.set(new Uint8Array(struct.buffer), structOff);
     blob.set(strings, structOff + struct.byteLength);
     let t0 = performance.now();
