@@ -1,0 +1,204 @@
+// xl config → one dombuild domain, through the same registry encodings the emitter uses (in
+// reverse). Whatever has no place in the schema is reported with its line, never dropped silently.
+import { type Arch, type DomainInput, domainSchema } from '../../schema/config.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { registry } from '../../schema/registry.js';
+import { type DecodeContext, decodeXl, type XlProblem } from './encode.js';
+import { parseXlConfig, type XlParseResult, XlSyntaxError } from './parse.js';
+import type { XlValue } from './value.js';
+
+export interface XlImportOptions {
+  /** File name for diagnostics. */
+  file?: string;
+  /** Target architecture; guessed from the keys when absent (Arm unless something says x86). */
+  arch?: Arch;
+}
+
+export interface XlImportResult {
+  /** The domain as it would be written in a config (sizes as "64M", boot: false). */
+  domain?: DomainInput;
+  arch?: Arch;
+  diagnostics: Diagnostic[];
+}
+
+/** Keys only Arm's xl reads, and values of `type` only x86 has: enough to tell the arch. */
+const ARM_HINTS = ['vuart', 'dtdev', 'device_tree', 'nr_spis', 'arm_sci', 'sve', 'llc_colors', 'gic_version'];
+const X86_HINTS = [
+  'nestedhvm',
+  'altp2m',
+  'vmtrace_buf_kb',
+  'dm_restrict',
+  'device_model_stubdomain_override',
+  'builder',
+  'pci',
+];
+
+export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImportResult {
+  const file = opts.file ?? 'xl.cfg';
+  const diagnostics: Diagnostic[] = [];
+  let parsed: XlParseResult;
+  try {
+    parsed = parseXlConfig(text);
+  } catch (e) {
+    if (!(e instanceof XlSyntaxError)) throw e;
+    diagnostics.push({
+      id: `xl-syntax-${e.code.toLowerCase().replace(/_/g, '-')}`,
+      severity: 'error',
+      message: e.message.replace(/^\d+:\d+: /, ''),
+      path: '',
+      hint: e.hint,
+      file,
+      line: e.line,
+      col: e.col,
+      range: [e.offset, e.offset + 1],
+    });
+    return { diagnostics };
+  }
+  const values = parsed.values;
+  const taken = new Set<string>();
+  const lineOf = (key: string) => values.get(key);
+  const report = (p: XlProblem, key?: string) => {
+    const where = key ? lineOf(key) : undefined;
+    diagnostics.push({
+      id: p.id,
+      severity: p.severity,
+      message: p.message,
+      path: key ?? '',
+      ...(p.hint ? { hint: p.hint } : {}),
+      file,
+      ...(where ? { line: where.line, col: where.col } : {}),
+    });
+  };
+  for (const [key, v] of values) {
+    if (v.statements > 1)
+      report(
+        {
+          id: 'xl-import-duplicate',
+          severity: 'warning',
+          message: `${key} is set ${v.statements} times; the last value counts, as in xl`,
+        },
+        key,
+      );
+  }
+
+  const arch = opts.arch ?? guessArch(values);
+  const domain: Record<string, unknown> = {};
+  const ctx: DecodeContext = {
+    get: (k) => (taken.has(k) ? undefined : values.get(k)?.value),
+    take: (k) => {
+      const v = ctx.get(k);
+      if (v !== undefined) taken.add(k);
+      return v;
+    },
+    problems: [],
+    domain,
+  };
+  const str = (k: string): string | undefined => {
+    const v = ctx.get(k);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') {
+      report(
+        {
+          id: 'xl-import-value',
+          severity: 'warning',
+          message: `${k} is a list where xl expects a string; not imported`,
+        },
+        k,
+      );
+      return undefined;
+    }
+    taken.add(k);
+    return v;
+  };
+
+  const name = str('name');
+  if (name === undefined) {
+    report({
+      id: 'xl-import-no-name',
+      severity: 'error',
+      message: 'the xl config has no name',
+      hint: 'add name = "..."',
+    });
+  } else domain.name = name;
+  if (arch !== 'x86_64' && ctx.get('type') === 'pvh') taken.add('type');
+  domain.boot = false;
+  const kernel = str('kernel');
+  if (kernel !== undefined) domain.kernel = kernel;
+  else
+    report({
+      id: 'xl-import-no-kernel',
+      severity: 'error',
+      message: 'the xl config names no kernel',
+      hint: 'dombuild builds direct-kernel guests only',
+    });
+  const ramdisk = str('ramdisk');
+  if (ramdisk !== undefined) domain.ramdisk = ramdisk;
+  // xl's own rule: cmdline wins; otherwise "root=<root> <extra>".
+  const cmdline = str('cmdline');
+  const root = str('root');
+  const extra = str('extra');
+  if (cmdline !== undefined) {
+    domain.cmdline = cmdline;
+    if (root !== undefined || extra !== undefined)
+      report(
+        {
+          id: 'xl-import-ignored',
+          severity: 'warning',
+          message: 'root and extra are ignored by xl when cmdline is set',
+        },
+        'cmdline',
+      );
+  } else if (root !== undefined || extra !== undefined) {
+    domain.cmdline = [root !== undefined ? `root=${root}` : undefined, extra]
+      .filter((x) => x !== undefined)
+      .join(' ');
+  }
+
+  for (const f of registry) {
+    if (!f.xl || !f.arches.includes(arch)) continue;
+    ctx.problems = [];
+    const v = decodeXl(f, f.xl, ctx);
+    for (const p of ctx.problems) report(p, f.xl.key);
+    if (v !== undefined) domain[f.key] = v;
+  }
+
+  for (const [key, v] of values) {
+    if (taken.has(key)) continue;
+    report(
+      {
+        id: 'xl-import-unknown',
+        severity: 'warning',
+        message: `${key} = ${JSON.stringify(v.value)} has no dombuild equivalent; not imported`,
+        hint: 'carry it by hand if the domain needs it',
+      },
+      key,
+    );
+  }
+
+  if (diagnostics.some((d) => d.severity === 'error')) return { arch, diagnostics };
+  const check = domainSchema.safeParse(domain);
+  if (!check.success) {
+    for (const issue of check.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const f = registry.find((r) => r.key === key);
+      report(
+        {
+          id: 'xl-import-invalid',
+          severity: 'error',
+          message: `${issue.path.join('.') || 'domain'}: ${issue.message}`,
+        },
+        f?.xl?.key ?? key,
+      );
+    }
+    return { arch, diagnostics };
+  }
+  return { domain: domain as DomainInput, arch, diagnostics };
+}
+
+function guessArch(values: ReadonlyMap<string, { value: XlValue }>): Arch {
+  const t = values.get('type')?.value;
+  if (t === 'pv' || t === 'hvm') return 'x86_64';
+  if (X86_HINTS.some((k) => values.has(k))) return 'x86_64';
+  if (ARM_HINTS.some((k) => values.has(k))) return 'arm64';
+  return 'arm64';
+}
