@@ -1,5 +1,6 @@
 // The list of built-in boards, kept apart from resolution so `dombuild boards` loads no zod,
 // YAML or QEMU code.
+import { QEMU_Q35_DEFAULTS, QEMU_Q35_LIMITS } from './qemu-q35.js';
 import { QEMU_VIRT_DEFAULTS } from './qemu-virt.js';
 import type { Arch } from './types.js';
 import { rpi4Board, zcu102Board } from './vendor.js';
@@ -33,6 +34,16 @@ export function listBoards(): BoardListing[] {
   return [
     q('qemu-virt-arm64', 3),
     q('qemu-virt-arm64-gicv2', 2),
+    {
+      name: 'qemu-q35-x86_64',
+      arch: 'x86_64',
+      ram: `${QEMU_Q35_DEFAULTS.ram >> 20n}M (param)`,
+      cpus: `${QEMU_Q35_DEFAULTS.cpus} (param, max ${QEMU_Q35_LIMITS.maxCpus})`,
+      gic: '-',
+      needsUserDtb: false,
+      description: 'QEMU q35, qemu64 CPUs; no DTB (x86 Xen boots from a multiboot module list)',
+      params: 'ram, cpus',
+    },
     {
       name: 'zcu102',
       arch: 'arm64',

@@ -55,6 +55,7 @@ export async function loadBoardDtb(
     };
   }
   if (src.kind === 'file') return readDtbFile(src.path);
+  if (src.kind === 'none') return { diagnostics: [] };
 
   const mode = opts.qemu ?? 'auto';
   const binary = mode === 'generated' ? undefined : await findExecutable(src.binary, opts.path ?? '');

@@ -12,6 +12,15 @@ export {
 export { toBoardFacts } from './facts.js';
 export { applyDtbFacts } from './merge.js';
 export {
+  checkQemuQ35Params,
+  QEMU_Q35_DEFAULTS,
+  QEMU_Q35_LIMITS,
+  type QemuQ35Params,
+  qemuQ35Args,
+  qemuQ35Board,
+  qemuQ35Ram,
+} from './qemu-q35.js';
+export {
   checkQemuVirtParams,
   QEMU_UBOOT_RELOCATION_SIZE,
   QEMU_VIRT_DEFAULTS,

@@ -10,6 +10,7 @@ import { DEFAULT_BOARD, listBoards } from './catalog.js';
 import { readDtbFacts } from './dtb-facts.js';
 import { type DtbOrigin, loadBoardDtb } from './dtb-source.js';
 import { applyDtbFacts } from './merge.js';
+import { checkQemuQ35Params, QEMU_Q35_DEFAULTS, qemuQ35Board } from './qemu-q35.js';
 import { checkQemuVirtParams, QEMU_VIRT_DEFAULTS, type QemuVirtParams, qemuVirtBoard } from './qemu-virt.js';
 import type { Arch, Board, BoardDiagnostic } from './types.js';
 import { parseUserBoard } from './user-board.js';
@@ -17,6 +18,8 @@ import { parseUserBoard } from './user-board.js';
 export { type BoardListing, DEFAULT_BOARD, listBoards } from './catalog.js';
 
 import { rpi4Board, zcu102Board } from './vendor.js';
+
+const Q35 = 'qemu-q35-x86_64';
 
 /** "qemu-virt-arm64:ram=4G,cpus=4,gic=2" → name and parameters. */
 export function parseBoardSpec(spec: string): { name: string; params: Record<string, string> } {
@@ -87,14 +90,14 @@ export async function resolveBoard(
     name = s.name ?? '';
     if (s.memory !== undefined) {
       if (typeof s.memory === 'bigint') params.ram = s.memory;
-      else if (name.startsWith('qemu-virt')) {
+      else if (name.startsWith('qemu-')) {
         diagnostics.push(paramError('the QEMU board takes memory as one size (e.g. 2G), not banks'));
       }
     }
     if (s.cpus !== undefined) params.cpus = s.cpus;
     if (s.gic !== undefined) params.gic = s.gic;
     if (s.dtb !== undefined) params.dtb = abs(opts.configDir, s.dtb);
-    if (!name.startsWith('qemu-virt') && name !== 'zcu102' && name !== 'rpi4') {
+    if (!name.startsWith('qemu-virt') && name !== Q35 && name !== 'zcu102' && name !== 'rpi4') {
       return resolveInlineBoard(s, params, opts, diagnostics);
     }
   }
@@ -113,6 +116,13 @@ export async function resolveBoard(
     if (bad.length > 0) return { diagnostics: bad };
     board = qemuVirtBoard(qemuParams, name);
     if (dtbPath) board.dtb = { kind: 'file', path: dtbPath };
+  } else if (name === Q35) {
+    const p = { ram: params.ram ?? QEMU_Q35_DEFAULTS.ram, cpus: params.cpus ?? QEMU_Q35_DEFAULTS.cpus };
+    const bad = checkQemuQ35Params(p);
+    if (params.gic !== undefined) bad.push(paramError('gic is an Arm setting; q35 has none'));
+    if (bad.length > 0) return { diagnostics: bad };
+    board = qemuQ35Board(p);
+    // A DTB given anyway is ignored by x86 Xen; keeping none makes that visible in the descriptor.
   } else if (name === 'zcu102') {
     board = zcu102Board(dtbPath);
   } else if (name === 'rpi4') {
@@ -164,6 +174,7 @@ async function resolveInlineBoard(
   diagnostics: BoardDiagnostic[],
 ): Promise<ResolvedBoard> {
   const dtbPath = opts.boardDtb ?? params.dtb;
+  if (s.arch === 'x86_64') return inlineX86Board(s, params, diagnostics);
   if (!dtbPath) {
     diagnostics.push({
       id: 'board-dtb-missing',
@@ -184,6 +195,31 @@ async function resolveInlineBoard(
   };
   if (s.gic !== undefined) board.gic = { version: s.gic };
   return finish(board, opts, undefined);
+}
+
+/** An inline x86 board: RAM banks and CPUs as given; no DTB, since x86 Xen reads none. */
+function inlineX86Board(
+  s: Exclude<BoardSetting, string>,
+  params: Params,
+  diagnostics: BoardDiagnostic[],
+): ResolvedBoard {
+  if (params.gic !== undefined) diagnostics.push(paramError('gic is an Arm setting; x86 boards have none'));
+  if (diagnostics.length > 0) return { diagnostics };
+  const board: Board = {
+    name: s.name ?? 'inline',
+    description: 'x86 board given inline in the config',
+    arch: 'x86_64',
+    // One size is RAM from address 0, as on every PC; banks are taken as given.
+    ram: Array.isArray(s.memory)
+      ? s.memory.map((b) => ({ start: b.base, size: b.size }))
+      : params.ram !== undefined
+        ? [{ start: 0n, size: params.ram }]
+        : [],
+    reserved: [],
+    cpus: Array.from({ length: params.cpus ?? 0 }, (_, i) => ({ id: BigInt(i), path: `cpu${i}` })),
+    dtb: { kind: 'none', reason: 'x86 Xen boots from a multiboot module list, not a device tree' },
+  };
+  return { board, diagnostics };
 }
 
 async function finish(

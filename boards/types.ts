@@ -73,7 +73,8 @@ export interface QemuEmulation {
 export type BoardDtbSource =
   | { kind: 'qemu'; args: string[]; binary: string } // dumpdtb with these flags, or our generated equivalent
   | { kind: 'file'; path: string } // a DTB on disk (user boards, vendor boards given --board-dtb)
-  | { kind: 'user'; hint: string }; // vendor board: the user must supply the DTB
+  | { kind: 'user'; hint: string } // vendor board: the user must supply the DTB
+  | { kind: 'none'; reason: string }; // x86: Xen boots from a module list and reads no DTB
 
 export interface Board {
   name: string;

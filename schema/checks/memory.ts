@@ -167,7 +167,8 @@ export const boardRam = defineCheck({
   needs: [staticMemAligned],
   run(ctx) {
     const b = ctx.board;
-    if (!b) return;
+    // No banks: the board's RAM is unknown (an inline x86 board given no memory), not zero.
+    if (!b || b.ramBanks.length === 0) return;
     const total = b.ramBanks.reduce((a, r) => a + r.size, 0n);
     let used = ctx.config.dom0?.memory ?? 0n;
     for (const [d, i] of eachDomain(ctx.config)) {

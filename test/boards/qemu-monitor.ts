@@ -8,14 +8,15 @@ export interface MonitorResult {
   stderr: string;
 }
 
-export function qemuMonitor(args: string[], commands: string[], timeoutMs = 30_000): Promise<MonitorResult> {
-  const child = spawn(
-    'qemu-system-aarch64',
-    [...args, '-S', '-display', 'none', '-monitor', 'stdio', '-serial', 'none'],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+export function qemuMonitor(
+  args: string[],
+  commands: string[],
+  timeoutMs = 30_000,
+  binary = 'qemu-system-aarch64',
+): Promise<MonitorResult> {
+  const child = spawn(binary, [...args, '-S', '-display', 'none', '-monitor', 'stdio', '-serial', 'none'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let prompts = 0;

@@ -17,10 +17,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const opts = { configDir: dir, qemu: 'generated' as const };
 
 describe('built-in boards', () => {
-  it('lists the four built-in boards with whether they need a user DTB', () => {
+  it('lists the five built-in boards with whether they need a user DTB', () => {
     expect(listBoards().map((b) => [b.name, b.needsUserDtb])).toEqual([
       ['qemu-virt-arm64', false],
       ['qemu-virt-arm64-gicv2', false],
+      ['qemu-q35-x86_64', false],
       ['zcu102', true],
       ['rpi4', true],
     ]);
