@@ -58,7 +58,9 @@ const spec: fc.Memo<Spec> = fc.memo((depth) =>
 function build(s: Spec, name: string): Node {
   const n = new Node(name);
   for (const [k, v] of s.props) n.setProp(k, v);
-  s.kids.forEach((k, i) => n.addChild(build(k, `n${i}`)));
+  s.kids.forEach((k, i) => {
+    n.addChild(build(k, `n${i}`));
+  });
   return n;
 }
 
