@@ -2,15 +2,7 @@
 // treats as errors are here (its warnings never change the output). The fixups give phandles to
 // referenced nodes exactly as dtc numbers them (lowest unused number, counting up across the
 // whole run), then fill in references, then build __symbols__, __fixups__ and __local_fixups__.
-import {
-  deleteNode,
-  fillFullpaths,
-  LiveNode,
-  type LiveProp,
-  type Marker,
-  nodeByPhandle,
-  nodeByRef,
-} from './dts-live.js';
+import { deleteNode, fillFullpaths, LiveNode, type LiveProp, type Marker, nodeByRef } from './dts-live.js';
 import { DtsError, type DtsErrorCode, type SourcePos } from './errors.js';
 
 export interface CheckOptions {
@@ -49,11 +41,31 @@ export function runChecks(root: LiveNode, opts: CheckOptions): void {
 class Ctx {
   /** dtc's phandle counter only ever counts up during one compile. */
   private nextPhandle = 1;
+  /** Lookups dtc does by walking the tree, cached until a node is deleted. */
+  private labels: Map<string, LiveNode> | undefined;
+  private used: Set<number> | undefined;
+  private readonly explicit = new Map<number, LiveNode>();
 
   constructor(
     private readonly root: LiveNode,
     private readonly opts: CheckOptions,
   ) {}
+
+  /** The node a reference names; a label finds the first live node in document order, as in dtc. */
+  private byRef(ref: string): LiveNode | undefined {
+    if (ref.startsWith('/')) return nodeByRef(this.root, ref);
+    if (!this.labels) {
+      this.labels = new Map();
+      for (const n of this.root.walk())
+        for (const l of n.labels) if (!l.deleted && !this.labels.has(l.name)) this.labels.set(l.name, n);
+    }
+    return this.labels.get(ref);
+  }
+
+  private forgetIndexes(): void {
+    this.labels = undefined;
+    this.used = undefined;
+  }
 
   /** Runs a per-node check over live nodes, parents first; a node deleted by the check is not descended. */
   each(check: (n: LiveNode) => void): void {
@@ -168,7 +180,7 @@ class Ctx {
     const ref = p.value.markers.find((m) => m.kind === 'phandle');
     if (ref) {
       // `phandle = <&self>` asks for a phandle to be allocated; anything else is nonsense.
-      if (nodeByRef(this.root, ref.ref) !== node)
+      if (this.byRef(ref.ref) !== node)
         this.fail(node, undefined, 'PHANDLE', `${name} is a reference to another node`);
       return 0;
     }
@@ -185,19 +197,21 @@ class Ctx {
     if (linux && ph && ph !== linux)
       this.fail(node, undefined, 'PHANDLE', "mismatching 'phandle' and 'linux,phandle' properties");
     if (linux && !ph) ph = linux;
-    const other = nodeByPhandle(this.root, ph);
+    // Only nodes before this one in document order have phandles yet.
+    const other = this.explicit.get(ph);
     if (other && other !== node)
       this.fail(node, undefined, 'PHANDLE', `duplicated phandle 0x${ph.toString(16)}`);
     node.phandle = ph;
+    if (!this.explicit.has(ph)) this.explicit.set(ph, node);
   }
 
   /** The node's phandle, allocating dtc's next free number (and a "phandle" property) if it has none. */
   private phandleOf(node: LiveNode): number {
     if (node.phandle !== 0 && node.phandle !== 0xffffffff) return node.phandle;
-    const used = new Set<number>();
-    for (const n of this.root.walk()) used.add(n.phandle);
-    while (used.has(this.nextPhandle)) this.nextPhandle++;
+    if (!this.used) this.used = new Set(this.root.walk().map((n) => n.phandle));
+    while (this.used.has(this.nextPhandle)) this.nextPhandle++;
     node.phandle = this.nextPhandle;
+    this.used.add(node.phandle);
     if (!node.getProp('phandle'))
       node.props.push({
         name: 'phandle',
@@ -212,7 +226,7 @@ class Ctx {
     for (const p of node.liveProps()) {
       for (const m of p.value.markers) {
         if (m.kind !== 'phandle') continue;
-        const target = nodeByRef(this.root, m.ref);
+        const target = this.byRef(m.ref);
         if (!target) {
           if (!this.opts.plugin)
             this.fail(node, undefined, 'REF', `reference to non-existent node or label "${m.ref}"`);
@@ -231,7 +245,7 @@ class Ctx {
       for (let i = 0; i < marks.length; i++) {
         const m = marks[i]!;
         if (m.kind !== 'path') continue;
-        const target = nodeByRef(this.root, m.ref);
+        const target = this.byRef(m.ref);
         if (!target) this.fail(node, undefined, 'REF', `reference to non-existent node or label "${m.ref}"`);
         const path = [...bytesOf(target.fullpath), 0];
         p.value.bytes.splice(m.offset, 0, ...path);
@@ -243,17 +257,22 @@ class Ctx {
 
   omitUnusedNodes(node: LiveNode): void {
     if (this.opts.symbols && node.labels.length > 0) return;
-    if (node.omitIfUnused && !node.referenced) deleteNode(node);
+    if (node.omitIfUnused && !node.referenced) {
+      deleteNode(node);
+      this.forgetIndexes();
+    }
   }
 
   /** `-@`: /__symbols__ maps every label to its node's path, and labelled nodes get phandles. */
   generateSymbols(): void {
-    if (![...this.root.walk()].some((n) => n.labels.length > 0)) return;
+    if (!this.root.walk().some((n) => n.labels.length > 0)) return;
     const symbols = this.rootChild('__symbols__');
-    for (const n of [...this.root.walk()]) {
+    const have = new Set(symbols.liveProps().map((p) => p.name));
+    for (const n of this.root.walk()) {
       if (n.labels.length === 0) continue;
       for (const l of n.labels) {
-        if (l.deleted || symbols.getProp(l.name)) continue;
+        if (l.deleted || have.has(l.name)) continue;
+        have.add(l.name);
         symbols.props.push(stringProp(l.name, n.fullpath));
       }
       this.phandleOf(n);
@@ -295,10 +314,10 @@ class Ctx {
 
   private refs(keep: (target: LiveNode | undefined) => boolean) {
     const out: { node: LiveNode; prop: LiveProp; mark: Marker }[] = [];
-    for (const node of [...this.root.walk()])
+    for (const node of this.root.walk())
       for (const prop of node.liveProps())
         for (const mark of prop.value.markers)
-          if (mark.kind === 'phandle' && keep(nodeByRef(this.root, mark.ref))) out.push({ node, prop, mark });
+          if (mark.kind === 'phandle' && keep(this.byRef(mark.ref))) out.push({ node, prop, mark });
     return out;
   }
 

@@ -80,9 +80,6 @@ export function byteStringToBytes(s: string): Uint8Array {
 const isDigit = (c: string) => c >= '0' && c <= '9';
 const isHex = (c: string) => isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 const isOct = (c: string) => c >= '0' && c <= '7';
-const isLabelStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
-const isLabelChar = (c: string) => isLabelStart(c) || isDigit(c);
-const isPropNodeChar = (c: string) => isLabelChar(c) || ',.+*#?@-'.includes(c);
 const isSpace = (c: string) =>
   c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
@@ -329,74 +326,120 @@ export class Lexer {
    * Finds the rule that wins at `i`: every rule allowed in the current state proposes a match
    * length, the longest wins, and among equals the one dtc lists first.
    */
+  private bestRule: Rule = 'char1';
+  private bestLen = 0;
+  private bestKind: TokenKind | undefined;
+
+  private offer(rule: Rule, len: number, kind?: TokenKind): void {
+    if (len > this.bestLen) {
+      this.bestRule = rule;
+      this.bestLen = len;
+      this.bestKind = kind;
+    }
+  }
+
   private match(t: string, i: number): { rule: Rule; len: number; kind?: TokenKind } {
     const st = this.state;
-    let best: { rule: Rule; len: number; kind?: TokenKind } = { rule: 'char1', len: 0 };
-    const offer = (rule: Rule, len: number, kind?: TokenKind) => {
-      if (len > best.len) best = kind ? { rule, len, kind } : { rule, len };
-    };
-    const c = t[i]!;
-    // <*>"/include/"{WS}*{STRING}
-    if (t.startsWith('/include/', i)) {
-      let j = i + 9;
-      while (j < t.length && isSpace(t[j]!)) j++;
-      const n = stringLen(t, j);
-      if (n > 0) offer('include', j + n - i);
+    this.bestRule = 'char1';
+    this.bestLen = 0;
+    this.bestKind = undefined;
+    const c = t.charCodeAt(i);
+    const cls = c < 128 ? CLASS[c]! : 0;
+    if (c === SLASH) {
+      // <*>"/include/"{WS}*{STRING}
+      if (t.startsWith('/include/', i)) {
+        let j = i + 9;
+        while (j < t.length && isSpace(t[j]!)) j++;
+        const n = stringLen(t, j);
+        if (n > 0) this.offer('include', j + n - i);
+      }
+      for (const [kw, kind] of KEYWORDS) if (t.startsWith(kw, i)) this.offer('keyword', kw.length, kind);
+      if ((st === 'INITIAL' || st === 'V1') && t.startsWith('/incbin/', i)) this.offer('incbin', 8);
+      // /* */ and // comments (a // comment needs its newline, as in dtc).
+      const next = t.charCodeAt(i + 1);
+      if (next === 0x2a) {
+        const end = t.indexOf('*/', i + 2);
+        if (end >= 0) this.offer('skip', end + 2 - i);
+      } else if (next === SLASH) {
+        const nl = t.indexOf('\n', i);
+        if (nl >= 0) this.offer('skip', nl + 1 - i);
+      }
     }
     // <*>^"#"(line)?[ \t]+[0-9]+[ \t]+{STRING}([ \t]+[0-9]+)*
-    if (c === '#' && (i === 0 || t[i - 1] === '\n')) offer('line', lineDirectiveLen(t, i));
-    if (c === '"') offer('string', stringLen(t, i));
-    if (c === '/')
-      for (const [kw, kind] of KEYWORDS) if (t.startsWith(kw, i)) offer('keyword', kw.length, kind);
-    if (isLabelStart(c)) {
+    if (c === 0x23 && (i === 0 || t.charCodeAt(i - 1) === 10)) this.offer('line', lineDirectiveLen(t, i));
+    if (c === 0x22) this.offer('string', stringLen(t, i));
+    if (cls & LABEL_START) {
       let j = i + 1;
-      while (j < t.length && isLabelChar(t[j]!)) j++;
-      if (t[j] === ':') offer('label', j + 1 - i);
+      while (j < t.length && classOf(t, j) & LABEL_CHAR) j++;
+      if (t.charCodeAt(j) === 0x3a) this.offer('label', j + 1 - i);
     }
-    if (st === 'V1' && isDigit(c)) offer('literal', literalLen(t, i));
-    if (c === "'") offer('char', charLiteralLen(t, i));
-    if (c === '&') {
-      if (isLabelStart(t[i + 1] ?? '')) {
+    if (st === 'V1' && cls & DIGIT) this.offer('literal', literalLen(t, i));
+    if (c === 0x27) this.offer('char', charLiteralLen(t, i));
+    if (c === 0x26) {
+      if (classOf(t, i + 1) & LABEL_START) {
         let j = i + 2;
-        while (j < t.length && isLabelChar(t[j]!)) j++;
-        offer('labelref', j - i);
+        while (j < t.length && classOf(t, j) & LABEL_CHAR) j++;
+        this.offer('labelref', j - i);
       }
       if (t.startsWith('&{/', i)) {
         let j = i + 3;
-        while (j < t.length && (isPropNodeChar(t[j]!) || t[j] === '/')) j++;
-        if (t[j] === '}') offer('pathref', j + 1 - i);
+        while (j < t.length && classOf(t, j) & (PROPNODE_CHAR | PATH_SLASH)) j++;
+        if (t.charCodeAt(j) === 0x7d) this.offer('pathref', j + 1 - i);
       }
     }
     if (st === 'BYTESTRING') {
-      if (isHex(c) && isHex(t[i + 1] ?? '')) offer('byte', 2);
-      if (c === ']') offer('bytesEnd', 1);
+      if (cls & HEX && classOf(t, i + 1) & HEX) this.offer('byte', 2);
+      if (c === 0x5d) this.offer('bytesEnd', 1);
     }
     if (st === 'PROPNODENAME') {
-      let j = c === '\\' ? i + 1 : i;
+      let j = c === 0x5c ? i + 1 : i;
       const from = j;
-      while (j < t.length && isPropNodeChar(t[j]!)) j++;
-      if (j > from) offer('name', j - i);
+      while (j < t.length && classOf(t, j) & PROPNODE_CHAR) j++;
+      if (j > from) this.offer('name', j - i);
     }
-    if ((st === 'INITIAL' || st === 'V1') && t.startsWith('/incbin/', i)) offer('incbin', 8);
-    // Whitespace, /* */ and // comments (a // comment needs its newline, as in dtc).
-    if (isSpace(c)) {
+    if (cls & SPACE) {
       let j = i;
-      while (j < t.length && isSpace(t[j]!)) j++;
-      offer('skip', j - i);
+      while (j < t.length && classOf(t, j) & SPACE) j++;
+      this.offer('skip', j - i);
     }
-    if (t.startsWith('/*', i)) {
-      const end = t.indexOf('*/', i + 2);
-      if (end >= 0) offer('skip', end + 2 - i);
-    }
-    if (t.startsWith('//', i)) {
-      const nl = t.indexOf('\n', i);
-      if (nl >= 0) offer('skip', nl + 1 - i);
-    }
-    const two = t.slice(i, i + 2);
-    if (TWO_CHAR_OPS.includes(two)) offer('op', 2);
-    if (c !== '\n') offer('char1', 1);
-    return best;
+    if (cls & OP_START && TWO_CHAR_OPS.includes(t.slice(i, i + 2))) this.offer('op', 2);
+    if (c !== 10) this.offer('char1', 1);
+    return this.bestKind
+      ? { rule: this.bestRule, len: this.bestLen, kind: this.bestKind }
+      : { rule: this.bestRule, len: this.bestLen };
   }
+}
+
+const SLASH = 0x2f;
+const DIGIT = 1;
+const HEX = 2;
+const LABEL_START = 4;
+const LABEL_CHAR = 8;
+const PROPNODE_CHAR = 16;
+const SPACE = 32;
+const OP_START = 64;
+const PATH_SLASH = 128;
+/** Character classes of the lexer's patterns, for ASCII; anything else is in none. */
+const CLASS = (() => {
+  const t = new Uint8Array(128);
+  const set = (chars: string, bit: number) => {
+    for (const ch of chars) t[ch.charCodeAt(0)]! |= bit;
+  };
+  const digits = '0123456789';
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  set(digits, DIGIT | HEX | LABEL_CHAR | PROPNODE_CHAR);
+  set('abcdefABCDEF', HEX);
+  set(`${letters}_`, LABEL_START | LABEL_CHAR | PROPNODE_CHAR);
+  set(',.+*#?@-', PROPNODE_CHAR);
+  set(' \t\n\v\f\r', SPACE);
+  set('<>=!&|', OP_START);
+  set('/', PATH_SLASH);
+  return t;
+})();
+
+function classOf(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  return c < 128 ? CLASS[c]! : 0;
 }
 
 type Rule =

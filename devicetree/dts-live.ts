@@ -80,10 +80,17 @@ export class LiveNode {
     this.children.push(child);
   }
 
-  /** Live nodes, parents first, in document order. */
-  *walk(): Generator<LiveNode> {
-    yield this;
-    for (const c of this.children) if (!c.deleted) yield* c.walk();
+  /** Live nodes, parents first, in document order (iterative: deep trees stay off the JS stack). */
+  walk(): LiveNode[] {
+    const out: LiveNode[] = [];
+    const stack: LiveNode[] = [this];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--)
+        if (!n.children[i]!.deleted) stack.push(n.children[i]!);
+    }
+    return out;
   }
 }
 
@@ -183,12 +190,6 @@ export function nodeByRef(tree: LiveNode, ref: string): LiveNode | undefined {
   if (ref === '/') return tree;
   if (ref.startsWith('/')) return nodeByPath(tree, ref);
   return nodeByLabel(tree, ref);
-}
-
-export function nodeByPhandle(tree: LiveNode, phandle: number): LiveNode | undefined {
-  if (phandle === 0 || phandle === 0xffffffff) return undefined;
-  for (const n of tree.walk()) if (n.phandle === phandle) return n;
-  return undefined;
 }
 
 export function fillFullpaths(node: LiveNode, prefix: string): void {

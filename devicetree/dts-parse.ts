@@ -543,8 +543,8 @@ function guessBootCpuid(root: LiveNode): number {
   const cpus = nodeByPath(root, '/cpus');
   const first = cpus?.children[0];
   const reg = first?.getProp('reg');
-  if (!reg || reg.value.bytes.length !== 4) return 0;
-  const b = reg.value.bytes;
+  const b = reg?.value.bytes;
+  if (b?.length !== 4) return 0;
   return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
 }
 
@@ -565,6 +565,12 @@ function toNode(live: LiveNode): Node {
     if (p.pos) prop.pos = p.pos;
     node.props.push(prop);
   }
-  for (const c of live.children) if (!c.deleted) node.addChild(toNode(c));
+  // Names are already unique (the checks saw to it), so skip addChild's per-child search.
+  for (const c of live.children)
+    if (!c.deleted) {
+      const child = toNode(c);
+      child.parent = node;
+      node.children.push(child);
+    }
   return node;
 }
