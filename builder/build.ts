@@ -120,6 +120,20 @@ export function buildSystem(input: BuildInput): BuildResult {
     merged,
   );
 
+  // The finished tree (and, in U-Boot, the board's tree grown in place by the script) must fit the
+  // room the plan kept for it.
+  const dtbRoom = plan.images.find((i) => i.role === 'dtb')?.effectiveSize;
+  if (dtbRoom !== undefined && BigInt(systemDtb.length) + 0x1000n > dtbRoom) {
+    diagnostics.push({
+      id: 'build-dtb-room',
+      severity: 'error',
+      message: `system.dtb is ${systemDtb.length} bytes; the plan keeps ${dtbRoom} for the device tree`,
+      path: '',
+      hint: 'this is a planner bug: the DTB room must grow with what the build adds',
+    });
+    return { files, diagnostics };
+  }
+
   // Images dombuild writes itself: probe guests, and partial DTBs from passthrough.devices.
   const generated = new Map<string, Uint8Array>();
   for (const img of input.images) if (img.generated) generated.set(img.name, img.generated);
