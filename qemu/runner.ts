@@ -28,6 +28,16 @@ export interface RunOptions {
   expectations: Expectation[];
   /** Hard limit for the whole boot. */
   timeoutMs: number;
+  /**
+   * Give up early when the console stays completely empty this long: Xen prints nothing at all
+   * when its console (`dtuart=`) does not exist or it dies before setting it up (recipes/qemu.md).
+   */
+  firstOutputTimeoutMs?: number;
+  /**
+   * A firmware line after which the next program must speak within firstOutputTimeoutMs too
+   * (U-Boot's `Starting kernel ...`: Xen's first line is due right after it).
+   */
+  handover?: string;
   /** Called for each console line as it arrives (the CLI streams these). */
   onLine?: (line: ConsoleLine) => void;
   signal?: AbortSignal;
@@ -40,6 +50,7 @@ export type RunOutcome =
   | 'met' // every expectation was seen
   | 'failed' // Xen or a guest panicked
   | 'timeout' // the time ran out first
+  | 'silent' // nothing at all appeared on the console within firstOutputTimeoutMs
   | 'exited'; // QEMU ended on its own before all expectations were met
 
 export interface RunResult {
@@ -98,6 +109,7 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
       if (outcome) return;
       outcome = why;
       clearTimeout(timer);
+      clearTimeout(silenceTimer);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs ?? 2000);
@@ -123,6 +135,17 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     };
 
     const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
+    let sawOutput = false;
+    let silenceTimer: NodeJS.Timeout | undefined;
+    const watchSilence = () => {
+      clearTimeout(silenceTimer);
+      sawOutput = false;
+      if (opts.firstOutputTimeoutMs === undefined || opts.firstOutputTimeoutMs >= opts.timeoutMs) return;
+      silenceTimer = setTimeout(() => {
+        if (!sawOutput) stop('silent');
+      }, opts.firstOutputTimeoutMs);
+    };
+    watchSilence();
     const onAbort = () => {
       callbackError = new QemuError('ABORTED', 'the run was aborted');
       stop('failed');
@@ -142,7 +165,9 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     };
 
     child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.some((b) => b > 0x20)) sawOutput = true;
       const lines = splitter.push(decoder.decode(chunk, { stream: true }));
+      if (opts.handover && !outcome && lines.some((l) => l.includes(opts.handover as string))) watchSilence();
       feed(lines);
       typeIfPrompted(lines);
     });
@@ -155,6 +180,7 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     child.on('error', (err: NodeJS.ErrnoException) => {
       live.delete(child);
       clearTimeout(timer);
+      clearTimeout(silenceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       reject(
         new QemuError(
@@ -169,6 +195,7 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     child.on('close', (code, signal) => {
       live.delete(child);
       clearTimeout(timer);
+      clearTimeout(silenceTimer);
       clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       feed([...splitter.push(decoder.decode()), ...splitter.flush()]);
@@ -194,7 +221,7 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
       };
       if (exit) result.exit = exit;
       if (failure) result.failure = failure;
-      if (!result.ok) result.reason = explain(outcome, failure, domains, exit, stderr, opts.timeoutMs);
+      if (!result.ok) result.reason = explain(outcome, failure, domains, exit, stderr, opts);
       resolve(result);
     });
   });
@@ -206,12 +233,18 @@ function explain(
   domains: DomainResult[],
   exit: RunResult['exit'],
   stderr: string,
-  timeoutMs: number,
+  opts: RunOptions,
 ): string {
   if (failure) return failure.domain ? `${failure.domain}: ${failure.reason}` : failure.reason;
   const waiting = domains.filter((d) => !d.met).map((d) => d.domain);
   const who = waiting.length ? `; not up: ${waiting.join(', ')}` : '';
-  if (outcome === 'timeout') return `timed out after ${timeoutMs / 1000} s${who}`;
+  if (outcome === 'timeout') return `timed out after ${opts.timeoutMs / 1000} s${who}`;
+  if (outcome === 'silent') {
+    return (
+      `no console output ${opts.handover ? `after "${opts.handover}" ` : ''}in ${(opts.firstOutputTimeoutMs ?? 0) / 1000} s${who} ` +
+      "(Xen prints nothing when its console, e.g. dtuart=, names a device the tree doesn't have)"
+    );
+  }
   const last = stderr.trim().split('\n').pop();
   const how = exit?.signal ? `signal ${exit.signal}` : `code ${exit?.code}`;
   return `QEMU exited (${how})${last ? `: ${last}` : ''}${who}`;

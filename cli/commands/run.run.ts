@@ -206,6 +206,9 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       command,
       expectations,
       timeoutMs: timeout * 1000,
+      // U-Boot or Xen speaks within a second or two; a silent console means Xen has no console.
+      firstOutputTimeoutMs: Math.min(timeout, 30) * 1000,
+      handover: 'Starting kernel ...',
       ...(method === 'uboot' ? { input: ubootKeystrokes() } : {}),
       ...(onLine ? { onLine } : {}),
     });

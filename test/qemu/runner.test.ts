@@ -57,6 +57,33 @@ describe('runQemu', () => {
     expect(alive(pidFrom(r.console))).toBe(false);
   });
 
+  it('gives up early on a console that stays empty, and not on one that speaks', async () => {
+    const silent = await runQemu({
+      command: sh('exec sleep 30'),
+      expectations: [{ domain: 'a', match: 'UP' }],
+      timeoutMs: 20_000,
+      firstOutputTimeoutMs: 300,
+    });
+    expect(silent.outcome).toBe('silent');
+    expect(silent.durationSeconds).toBeLessThan(10);
+    const late = await runQemu({
+      command: sh('echo booting; sleep 0.6; echo UP; exec sleep 30'),
+      expectations: [{ domain: 'a', match: 'UP' }],
+      timeoutMs: 20_000,
+      firstOutputTimeoutMs: 300,
+    });
+    expect(late.outcome).toBe('met');
+    const handedOver = await runQemu({
+      command: sh('echo "U-Boot"; echo "Starting kernel ..."; exec sleep 30'),
+      expectations: [{ domain: 'a', match: 'UP' }],
+      timeoutMs: 20_000,
+      firstOutputTimeoutMs: 300,
+      handover: 'Starting kernel ...',
+    });
+    expect(handedOver.outcome).toBe('silent');
+    expect(handedOver.reason).toContain('Starting kernel');
+  });
+
   it('reports QEMU ending on its own, and matches an unterminated last line', async () => {
     const r1 = await runQemu({
       command: sh('printf "x\\nUP"; exit 0'),
