@@ -138,6 +138,17 @@ function emitXlDomain(
       });
       continue;
     }
+    const refined = firstWriter(xl.key);
+    if (refined !== f && configuredValue(d, refined) === undefined) {
+      diags.push({
+        id: 'xl-refines-nothing',
+        severity: 'warning',
+        message: `${f.key} only refines ${refined.key} (both are xl ${xl.key}); without ${refined.key} it is left out`,
+        path,
+        hint: `set ${refined.key}: true as well`,
+      });
+      continue;
+    }
     ctx.problems = [];
     let outs: XlOut[];
     try {
@@ -205,6 +216,11 @@ function emitXlDomain(
     return undefined;
   }
   return { file: xlFileName(d.name), text, settings };
+}
+
+/** The first registry entry writing an xl key; later entries on the same key refine it. */
+export function firstWriter(key: string): Feature {
+  return registry.find((f) => f.xl?.key === key)!;
 }
 
 function guestPath(opts: XlEmitOptions, file: string): string {

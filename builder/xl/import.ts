@@ -3,6 +3,7 @@
 import { type Arch, type DomainInput, domainSchema } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { registry } from '../../schema/registry.js';
+import { firstWriter } from './emit.js';
 import { type DecodeContext, decodeXl, type XlProblem } from './encode.js';
 import { parseXlConfig, type XlParseResult, XlSyntaxError } from './parse.js';
 import type { XlValue } from './value.js';
@@ -159,7 +160,12 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
     ctx.problems = [];
     const v = decodeXl(f, f.xl, ctx);
     for (const p of ctx.problems) report(p, f.xl.key);
-    if (v !== undefined) domain[f.key] = v;
+    if (v === undefined) continue;
+    domain[f.key] = v;
+    // A refining value (emit.ts) implies the control it refines is on.
+    const refined = firstWriter(f.xl.key);
+    if (refined !== f && domain[refined.key] === undefined && refined.schema.safeParse(true).success)
+      domain[refined.key] = true;
   }
 
   for (const [key, v] of values) {
