@@ -98,7 +98,7 @@ boot('dombuild run: a domain that never shows its expectation fails the run with
     '--expect',
     'beta=/never printed/',
     '--timeout',
-    '20',
+    '10',
     '--junit',
     junit,
     '--log',
