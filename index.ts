@@ -39,5 +39,5 @@ export * from './qemu/errors.js';
 export * from './qemu/junit.js';
 export * from './qemu/machine-dtb.js';
 export * from './qemu/runner.js';
-export * from './schema/index.js';
 export * from './qemu/system.js';
+export * from './schema/index.js';
