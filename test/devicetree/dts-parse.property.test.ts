@@ -156,6 +156,66 @@ describe.skipIf(!gate.available)(`DTS parser properties against dtc 1.6.1 ${gate
     );
   });
 
+  it('random overrides, deletions and revivals after a random tree: same verdict and bytes as dtc', () => {
+    // Edits mostly name things the tree has (which earlier edits may delete), sometimes not.
+    const edits = (tree: GenNode) => {
+      const labels: string[] = [];
+      const paths: string[] = [];
+      const props: string[] = [];
+      const names: string[] = [];
+      const visit = (n: GenNode, path: string) => {
+        if (n.label) labels.push(n.label);
+        if (path) paths.push(path);
+        for (const p of n.props) props.push(p.name);
+        for (const c of n.children) {
+          names.push(c.name);
+          visit(c, `${path}/${c.name}`);
+        }
+      };
+      visit(tree, '');
+      const pick = <T>(xs: T[], other: fc.Arbitrary<T>) =>
+        xs.length ? fc.oneof(fc.constantFrom(...xs), other) : other;
+      const target = fc.oneof(
+        pick(labels, labelName).map((l) => `&${l}`),
+        pick(
+          paths,
+          nodeName.map((n) => `/${n}`),
+        ).map((p) => `&{${p}}`),
+      );
+      const prop = pick(props, propName);
+      const node = pick(names, nodeName);
+      const edit = fc.oneof(
+        fc.tuple(target, prop, piece).map(([t, p, v]) => `${t} { ${p} = ${v}; };`),
+        fc.tuple(target, prop).map(([t, p]) => `${t} { /delete-property/ ${p}; };`),
+        fc.tuple(target, node).map(([t, n]) => `${t} { /delete-node/ ${n}; };`),
+        fc
+          .tuple(target, node, fc.option(labelName, { nil: undefined }))
+          .map(([t, n, l]) => `${t} { ${l ? `${l}: ` : ''}${n} { p; }; };`),
+        target.map((t) => `/delete-node/ ${t};`),
+        fc.tuple(labelName, target).map(([l, t]) => `${l}: ${t} { };`),
+        fc.tuple(node, prop).map(([n, p]) => `/ { ${n} { ${p}; }; };`),
+      );
+      return fc.array(edit, { maxLength: 6 });
+    };
+    const withEdits = fc.tuple(genTree, fc.nat(100)).chain(([tree, seed]) => {
+      const src = toDts(tree, seed); // also drops duplicate labels from the tree
+      return fc.tuple(fc.constant(src), edits(tree));
+    });
+    fc.assert(
+      fc.property(withEdits, fc.boolean(), ([base, list], symbols) => {
+        const src = `${base}${list.join('\n')}\n`;
+        let got: Uint8Array | undefined;
+        try {
+          got = ours(src, symbols);
+        } catch (e) {
+          expect(e, src).toBeInstanceOf(DtsError);
+        }
+        expect(hex(got), src).toBe(hex(dtc(src, symbols)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('mutated valid sources: same verdict and bytes as dtc, only DtsError, bounded time', () => {
     // ASCII seeds only: dtc reads a stray non-ASCII byte outside strings as the end of input
     // (its lexer returns a negative char) and accepts whatever came before; we reject instead.
