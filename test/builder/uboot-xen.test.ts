@@ -25,42 +25,46 @@ describe.skipIf(!tools.available || !cached.available)(
     const dir = mkdtempSync(join(tmpdir(), 'dombuild-uxen-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('both probe guests of examples/minimal.yaml come up', async () => {
-      const config = readFileSync(join(root, 'examples', 'minimal.yaml'), 'utf8')
-        .replace(/^ {2}# image:.*$/m, '  image: xen-4.17-arm64')
-        .replace('dtuart=serial0', 'dtuart=/pl011@9000000');
-      writeFileSync(join(dir, 'minimal.yaml'), config);
-      copyFileSync(xen, join(dir, 'xen-4.17-arm64'));
-      const code = await runCli(['build', join(dir, 'minimal.yaml'), '-o', join(dir, 'out')], {
-        stdout: () => {},
-        stderr: () => {},
-        readStdin: async () => new Uint8Array(),
-        cwd: dir,
-        env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
-        isTTY: false,
-      });
-      expect(code).toBe(0);
-      // U-Boot's distro boot asks TFTP for boot.scr.uimg; the TFTP root is the boot root.
-      copyFileSync(join(dir, 'out', 'boot.scr'), join(dir, 'boot.scr.uimg'));
-      expect(existsSync(join(dir, 'out', 'guest1-kernel.img'))).toBe(true);
-      const run = await bootUntil(
-        'qemu-system-aarch64',
-        [
-          ...qemuVirtArgs(QEMU_VIRT_DEFAULTS),
-          '-nographic',
-          '-no-reboot',
-          '-bios',
-          UBOOT_BIN,
-          '-netdev',
-          `user,id=n0,tftp=${dir},bootfile=boot.scr.uimg`,
-          '-device',
-          'virtio-net-pci,netdev=n0',
-        ],
-        ['hello from guest1', 'hello from guest2'],
-        90_000,
-      );
-      expect(run.found, run.output.slice(-3000)).toBe(true);
-      expect(run.output).not.toContain('not booting');
-    }, 120_000);
+    it.each([[[]], [['--dynamic']]])(
+      'both probe guests of examples/minimal.yaml come up (%j)',
+      async (extra) => {
+        const config = readFileSync(join(root, 'examples', 'minimal.yaml'), 'utf8')
+          .replace(/^ {2}# image:.*$/m, '  image: xen-4.17-arm64')
+          .replace('dtuart=serial0', 'dtuart=/pl011@9000000');
+        writeFileSync(join(dir, 'minimal.yaml'), config);
+        copyFileSync(xen, join(dir, 'xen-4.17-arm64'));
+        const code = await runCli(['build', join(dir, 'minimal.yaml'), '-o', join(dir, 'out'), ...extra], {
+          stdout: () => {},
+          stderr: () => {},
+          readStdin: async () => new Uint8Array(),
+          cwd: dir,
+          env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+          isTTY: false,
+        });
+        expect(code).toBe(0);
+        // U-Boot's distro boot asks TFTP for boot.scr.uimg; the TFTP root is the boot root.
+        copyFileSync(join(dir, 'out', 'boot.scr'), join(dir, 'boot.scr.uimg'));
+        expect(existsSync(join(dir, 'out', 'guest1-kernel.img'))).toBe(true);
+        const run = await bootUntil(
+          'qemu-system-aarch64',
+          [
+            ...qemuVirtArgs(QEMU_VIRT_DEFAULTS),
+            '-nographic',
+            '-no-reboot',
+            '-bios',
+            UBOOT_BIN,
+            '-netdev',
+            `user,id=n0,tftp=${dir},bootfile=boot.scr.uimg`,
+            '-device',
+            'virtio-net-pci,netdev=n0',
+          ],
+          ['hello from guest1', 'hello from guest2'],
+          90_000,
+        );
+        expect(run.found, run.output.slice(-3000)).toBe(true);
+        expect(run.output).not.toContain('not booting');
+      },
+      120_000,
+    );
   },
 );
