@@ -57,6 +57,7 @@ interface Source {
 }
 
 const MAX_INCLUDE_DEPTH = 200;
+const MAX_TOTAL_SOURCE = 64 * 1024 * 1024;
 const U64_MAX = (1n << 64n) - 1n;
 const EMPTY = new Uint8Array(0);
 
@@ -71,9 +72,10 @@ export function toByteString(text: string): string {
   return out;
 }
 
-export function byteStringToBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+/** One char per byte, without spreading (long names would overflow the call stack). */
+export function latin1(bytes: ArrayLike<number>): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
   return out;
 }
 
@@ -161,6 +163,7 @@ export class Lexer {
   private state: State = 'INITIAL';
   /** Files currently open, for the include-depth cap. */
   private depth = 0;
+  private total = 0;
   private lastPos: SourcePos | undefined;
 
   constructor(
@@ -174,6 +177,10 @@ export class Lexer {
   private push(text: string, file: string): void {
     if (this.depth >= MAX_INCLUDE_DEPTH)
       throw new DtsError(this.here(), 'includes nested too deeply', 'INCLUDE');
+    // Counted over every file read, so a file that includes itself twice cannot blow up.
+    this.total += text.length;
+    if (this.total > MAX_TOTAL_SOURCE)
+      throw new DtsError(this.here(), `sources larger than ${MAX_TOTAL_SOURCE} bytes in all`, 'LIMIT');
     this.depth++;
     this.stack.push({ text, file, i: 0, line: 1, col: 1 });
   }
@@ -317,7 +324,7 @@ export class Lexer {
     const name = decodeEscapes(text, first + 1, last, pos);
     if (name.includes(0)) throw new DtsError(pos, 'nul in line number directive', 'LEX');
     const s = this.src;
-    s.file = String.fromCharCode(...name);
+    s.file = latin1(name);
     // The directive names the number of the next line; the newline that follows adds one.
     s.line = Number.parseInt(m[1]!, 10) - 1;
   }

@@ -2,7 +2,7 @@
 // operations while parsing (merges, deletions, overlay fragments), then the same error checks and
 // reference fixups (dts-checks.ts), so the tree written as a DTB is byte-identical to dtc's.
 import { runChecks } from './dts-checks.js';
-import { Lexer, type ReadSource, resolveInclude, type Token } from './dts-lexer.js';
+import { Lexer, latin1, type ReadSource, resolveInclude, type Token } from './dts-lexer.js';
 import {
   addLabel,
   deleteNode,
@@ -410,7 +410,7 @@ class Parser {
     }
     this.expectOp(')');
     const nul = nameTok.bytes.indexOf(0);
-    const raw = String.fromCharCode(...(nul < 0 ? nameTok.bytes : nameTok.bytes.subarray(0, nul)));
+    const raw = latin1(nul < 0 ? nameTok.bytes : nameTok.bytes.subarray(0, nul));
     const path = resolveInclude(raw, kw.pos.file);
     const data = this.opts.readBinary?.(path, kw.pos.file);
     if (!data) this.fail(nameTok.pos, `couldn't open "${raw}"`, 'INCLUDE');

@@ -88,6 +88,9 @@ describe('parseDts', () => {
         readFile: () => '/include/ "self.dts"\n',
       });
     expect(errorOf(self).code).toBe('INCLUDE');
+    const big = `/* ${'x'.repeat(1024 * 1024)} */\n`;
+    const many = `/dts-v1/;\n${'/include/ "big.dtsi"\n'.repeat(80)}/ { };`;
+    expect(errorOf(() => parseDts(many, { file: 'many.dts', readFile: () => big })).code).toBe('LIMIT');
   });
 });
 
