@@ -37,7 +37,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .strict()
     .demandCommand(1, 'Say which command to run; see the list above.')
     .recommendCommands()
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    // Only a terminal has columns; asking a fake IO's process for them would open stdout for nothing.
+    .wrap(Math.min(100, (io.isTTY ? process.stdout.columns : undefined) ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;

@@ -1,23 +1,216 @@
-// Bundles the CLI and the library with esbuild. Commands stay in their own chunks so that
-// `dombuild --help` and `dombuild validate` never load the emitters.
-import { rmSync } from 'node:fs';
+// Bundles the CLI and the library with esbuild, then, when this node can, a V8 start-up snapshot
+// of the CLI with yargs, zod, yaml, the schema and the builder already loaded and warmed up.
+//
+// dist/cli.js (+ chunks): ESM, commands in their own chunks, so `node bin/dombuild.js --help` never
+//   loads the emitters. This is the path when there is no usable snapshot.
+// dist/cli.blob + dist/cli.node: the snapshot and the node binary that built it (path, inode,
+//   size). bin/dombuild.js, started as a program, uses the blob only with that very binary, because
+//   node refuses a blob from any other build (and exits 14 after printing an error).
+//
+// `npm ci` runs this (prepare), so the blob always matches the node that installed the package.
+// A snapshot that cannot be built is a warning, never a failed install: the ESM path still works.
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const outdir = new URL('../dist/', import.meta.url).pathname;
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'cli/main.ts', index: 'index.ts' },
-  outdir,
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist');
+
+const warn = (msg) => process.stderr.write(`build: ${msg}\n`);
+
+// Start-up fixes applied to dependencies as they are bundled. Each is an exact text match; when a
+// dependency update moves the text, the patch is skipped with a warning (slower, still correct).
+//  - string-width (yargs' help layout, three copies): printable ASCII is as wide as it is long, which
+//    its own slow path also computes, but only after creating an Intl.Segmenter and compiling a large
+//    emoji regex (~50 ms per process). The segmenter is created on first non-ASCII use instead of at
+//    load, because a snapshot cannot hold an ICU object.
+//  - yargs' platform shim reads process.stdout.columns at load, which opens stdout: a snapshot
+//    cannot hold that handle, so it becomes a getter.
+const patches = [
+  {
+    file: /[\\/]string-width[\\/]index\.js$/,
+    edits: [
+      [
+        /export default function stringWidth\((\w+), options = \{\}\) \{\n/,
+        'export default function stringWidth($1, options = {}) {\n' +
+          "\tif (typeof $1 === 'string' && /^[\\x20-\\x7e]*$/.test($1)) return $1.length;\n",
+      ],
+      [
+        /const segmenter = new Intl\.Segmenter\(\);/,
+        'let __segmenter;\nconst segmenter = { segment: (s) => (__segmenter ??= new Intl.Segmenter()).segment(s) };',
+      ],
+    ],
+  },
+  {
+    file: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    edits: [
+      [
+        /stdColumns: (typeof process\.stdout\.columns !== 'undefined' \? process\.stdout\.columns : null)/,
+        'get stdColumns() { return $1; }',
+      ],
+    ],
+  },
+];
+
+const patchDependencies = {
+  name: 'patch-dependencies',
+  setup(b) {
+    for (const { file, edits } of patches) {
+      b.onLoad({ filter: file }, (args) => {
+        let src = readFileSync(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (from.test(src)) src = src.replace(from, to);
+          else warn(`${args.path}: start-up patch ${from} no longer applies; left as is`);
+        }
+        return { contents: src, loader: 'js' };
+      });
+    }
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   packages: 'bundle',
   sourcemap: false,
-  minify: false,
+  // Identifiers stay readable so that an internal error's stack still names functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
-  // Bundled CommonJS dependencies (yaml) call require(); ESM output has none unless we make one.
-  banner: { js: "import { createRequire as __dombuildCreateRequire } from 'node:module';\nconst require = __dombuildCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [patchDependencies],
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { cli: 'cli/main.ts', index: 'index.ts' },
+  absWorkingDir: root,
+  outdir,
+  splitting: true,
+  format: 'esm',
+  // Bundled CommonJS dependencies (yaml) call require(); ESM output has none unless we make one.
+  banner: {
+    js: "import { createRequire as __dombuildCreateRequire } from 'node:module';\nconst require = __dombuildCreateRequire(import.meta.url);",
+  },
 });
+
+if (process.env.DOMBUILD_NO_SNAPSHOT) warn('DOMBUILD_NO_SNAPSHOT is set: no start-up snapshot');
+else await buildSnapshot();
+
+async function buildSnapshot() {
+  const work = mkdtempSync(join(tmpdir(), 'dombuild-snapshot-'));
+  try {
+    const entry = join(outdir, 'cli-snapshot.cjs');
+    await build({
+      ...common,
+      stdin: {
+        contents: snapshotEntry(work),
+        resolveDir: root,
+        sourcefile: 'snapshot-entry.ts',
+        loader: 'ts',
+      },
+      absWorkingDir: root,
+      outfile: entry,
+      format: 'cjs',
+      // A CommonJS bundle has no import.meta; the deserialised process sets the real location.
+      define: { 'import.meta.url': 'globalThis.__dombuildImportMetaUrl' },
+      banner: {
+        js: "globalThis.__dombuildImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      },
+    });
+    const blob = join(work, 'cli.blob');
+    const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: work, DOMBUILD_CACHE: join(work, 'cache') },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (made.status !== 0 || !existsSync(blob)) {
+      const why = `${made.stderr ?? ''}${made.error ?? ''}`.trim().split('\n').slice(0, 6).join('\n  ');
+      warn(
+        `no start-up snapshot (node ${process.version} could not build one; the CLI starts without it):\n  ${why}`,
+      );
+      return;
+    }
+    const problem = compareWithEsm(blob);
+    if (problem) {
+      warn(`no start-up snapshot: it does not behave like dist/cli.js (${problem})`);
+      return;
+    }
+    renameSync(blob, join(outdir, 'cli.blob'));
+    writeFileSync(join(outdir, 'cli.node'), nodeIdentity());
+  } finally {
+    rmSync(join(outdir, 'cli-snapshot.cjs'), { force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The snapshot's entry: the CLI plus a warm-up. Running real commands once here leaves their modules
+ * initialised and their functions compiled in the snapshot. The warm-up uses a fake IO and the
+ * examples only: nothing it does may depend on the machine the snapshot later runs on.
+ */
+function snapshotEntry(work) {
+  return `
+import { startupSnapshot } from 'node:v8';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { main, runCli } from './cli/main.ts';
+
+const io = {
+  stdout: () => {}, stdoutBytes: () => {}, stderr: () => {},
+  readStdin: async () => new Uint8Array(),
+  cwd: ${JSON.stringify(root)},
+  env: { DOMBUILD_CACHE: ${JSON.stringify(join(work, 'cache'))} },
+  isTTY: false,
+};
+const warmUp = [
+  ['--help'],
+  ['validate', 'examples/minimal.yaml'],
+  ['build', 'examples/minimal.yaml', '--only', 'uboot', '-o', ${JSON.stringify(join(work, 'out'))}],
+];
+
+startupSnapshot.setDeserializeMainFunction(async () => {
+  const blob = process.execArgv[process.execArgv.indexOf('--snapshot-blob') + 1];
+  globalThis.__dombuildImportMetaUrl = pathToFileURL(join(dirname(blob), 'cli.js')).href;
+  process.exitCode = await main(process.argv.slice(1));
+});
+
+(async () => {
+  for (const argv of warmUp) await runCli(argv, io);
+})();
+`;
+}
+
+/** Runs --version and --help through the blob and through dist/cli.js; they must print the same. */
+function compareWithEsm(blob) {
+  for (const args of [['--version'], ['--help'], ['validate', '--help']]) {
+    const esm = spawnSync(process.execPath, [join(root, 'bin', 'dombuild.js'), ...args], {
+      encoding: 'utf8',
+    });
+    const snap = spawnSync(process.execPath, ['--snapshot-blob', blob, '--', ...args], { encoding: 'utf8' });
+    if (snap.status !== esm.status || snap.stdout !== esm.stdout) return `\`${args.join(' ')}\` differs`;
+  }
+  return undefined;
+}
+
+/** The node binary that built the blob, as bin/dombuild.js checks it: path, inode, size. */
+function nodeIdentity() {
+  const exe = realpathSync(process.execPath);
+  const st = statSync(exe, { bigint: true });
+  return `${exe}\n${st.ino} ${st.size}\n${process.version}\n`;
+}
