@@ -224,6 +224,9 @@ class Parser {
         this.expectOp(';');
         const target = nodeByRef(root, refTok.text);
         if (!target) this.fail(refTok.pos, `label or path ${refTok.text} not found`, 'REF');
+        // dtc then writes a blob with no root node at all, which no Tree (or reader) can hold.
+        if (t.kind === 'DEL_NODE' && target === root)
+          this.fail(refTok.pos, 'cannot delete the root node', 'REF');
         if (t.kind === 'DEL_NODE') deleteNode(target);
         else target.omitIfUnused = true;
       } else {

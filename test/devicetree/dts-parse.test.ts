@@ -94,6 +94,20 @@ describe('parseDts', () => {
   });
 });
 
+describe('where we refuse what dtc 1.6.1 accepts', () => {
+  it('deleting the root node (dtc writes a blob with no root node)', () => {
+    const e = errorOf(() => parseDts('/dts-v1/;\n/ { a { }; };\n/delete-node/ &{/};\n', { file: 'r.dts' }));
+    expect(e.code).toBe('REF');
+    expect(e.pos).toEqual({ file: 'r.dts', line: 3, col: 15 });
+  });
+
+  it('a stray non-ASCII byte outside strings (dtc stops reading there and accepts)', () => {
+    expect(errorOf(() => parseDts('/dts-v1/;\n/ { };\n\u2713 anything', { file: 'u.dts' })).code).toBe(
+      'SYNTAX',
+    );
+  });
+});
+
 describe('checkTree', () => {
   it('drops a redundant name property and refuses a bad phandle, as dtc does for DTB input', () => {
     const t = new Tree();
