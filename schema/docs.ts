@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { checkTable } from './checks/index.js';
 import { configSchema } from './config.js';
+import type { Severity } from './diagnostic.js';
 import type { Feature } from './registry.js';
 import { registry } from './registry.js';
 import { releases } from './releases.js';
@@ -147,7 +148,16 @@ function featureSection(f: Feature): string[] {
   ];
 }
 
-export function renderSchemaDocs(): string {
+/** A check that runs outside the schema's table but takes the same ids (the createdomain checks). */
+export interface CheckListing {
+  id: string;
+  severity: Severity;
+  title: string;
+  ref?: string;
+}
+
+/** The reference; `extraChecks` are listed after the schema's own check table. */
+export function renderSchemaDocs(extraChecks: readonly CheckListing[] = []): string {
   const top = toJson(configSchema);
   const props = top.properties as Record<string, Json>;
   const dom = ((props.domains as Json).items ?? {}) as Json;
@@ -194,7 +204,9 @@ export function renderSchemaDocs(): string {
     '',
     '| id | severity | what it guards | reference |',
     '|---|---|---|---|',
-    ...checkTable().map((c) => `| \`${c.id}\` | ${c.severity} | ${cell(c.title)} | ${cell(c.ref ?? '')} |`),
+    ...[...checkTable(), ...extraChecks].map(
+      (c) => `| \`${c.id}\` | ${c.severity} | ${cell(c.title)} | ${cell(c.ref ?? '')} |`,
+    ),
     '',
     '## Validation report (`dombuild validate --json`)',
     '',

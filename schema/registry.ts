@@ -57,6 +57,7 @@ export type CreatedomainField =
   | 'max_maptrack_frames'
   | 'grant_opts'
   | 'altp2m.opts'
+  | 'altp2m.nr'
   | 'vmtrace_size'
   | 'cpupool_id'
   | 'arch.gic_version'
@@ -265,7 +266,7 @@ export const features = [
     title: 'x86 guest type (pv, pvh or hvm)',
     example: 'pvh',
     schema: z.enum(['pv', 'pvh', 'hvm']).optional(),
-    xenDefault: { text: 'xl: hvm' },
+    xenDefault: { text: 'pv (xl.cfg(5): the default on x86)', value: 'pv' },
     arches: ['x86_64'],
     since: '4.17',
     createdomain: [
@@ -753,6 +754,20 @@ export const features = [
     param: { name: 'altp2m', kind: 'enum' },
     guestVisible: true,
     ref: 'createdomain-abi.md §3.5',
+  }),
+  feature({
+    key: 'altp2mCount',
+    title: 'Number of alternate p2m views (x86, with altp2m on): 1 to 512',
+    example: 10,
+    schema: z.number().int().min(1).max(512).optional(),
+    xenDefault: { text: 'xl: 10 when altp2m is on, else 0 (Xen 4.21+ refuses 0 with altp2m on)' },
+    arches: ['x86_64'],
+    since: '4.21',
+    createdomain: [{ field: 'altp2m.nr', value: 'number' }],
+    xl: { key: 'altp2m_count', kind: 'int' },
+    param: { name: 'altp2m_count', kind: 'int' },
+    guestVisible: true,
+    ref: 'createdomain-abi.md §3.5; xl.cfg(5) altp2m_count',
   }),
   feature({
     key: 'vmtrace',

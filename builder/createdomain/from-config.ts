@@ -14,8 +14,10 @@ import { releaseAtLeast } from '../../schema/releases.js';
 import type { ModuleKind } from '../blob/format.js';
 import type { BlobDomainSpec, BlobModule, BlobSpec } from '../blob/types.js';
 import { writeBlob } from '../blob/write.js';
+import { CREATEDOMAIN_UNRESOLVABLE, createDomainHint } from './checks.js';
 import { ALL_CONSTANTS } from './constants.js';
 import type { CreateDomainProblem } from './errors.js';
+import { fieldFor } from './layout.js';
 import { createDomainProblems } from './problems.js';
 import type { CreateDomainArch, CreateDomainTarget } from './releases.js';
 import { type CreateDomainSpec, createDomainSpec } from './spec.js';
@@ -59,6 +61,7 @@ type Slot =
         | 'grant_version'
         | 'vmtrace_size'
         | 'cpupool_id'
+        | 'altp2m.nr'
         | 'arch.sve_vl'
         | 'arch.nr_spis';
     };
@@ -69,6 +72,7 @@ const FIELD_SLOTS: Readonly<Record<CreatedomainField, Slot>> = {
   'arch.emulation_flags': { kind: 'set', path: 'arch.emulation_flags' },
   'arch.misc_flags': { kind: 'set', path: 'arch.misc_flags' },
   'altp2m.opts': { kind: 'enum', path: 'altp2m.mode' },
+  'altp2m.nr': { kind: 'number', path: 'altp2m.nr' },
   'arch.gic_version': { kind: 'enum', path: 'arch.gic_version' },
   'arch.tee_type': { kind: 'enum', path: 'arch.tee_type' },
   'arch.arm_sci_type': { kind: 'enum', path: 'arch.arm_sci_type' },
@@ -101,6 +105,18 @@ const BOOT_HARDWARE_DEFAULTS: ReadonlyArray<{
   path: 'arch.nr_spis';
   from: (b: BoardFacts) => number | undefined;
 }> = [{ field: 'arch.nr_spis', path: 'arch.nr_spis', from: (b) => b.gic?.maxSpis }];
+
+/**
+ * Values the toolstack fills in when the config leaves a field out but another setting needs it:
+ * libxl asks for 10 altp2m views (its old fixed count) when altp2m is on and altp2m_count is
+ * unset. Applied only where the release's layout has the field.
+ */
+const TOOLSTACK_DEFAULTS: ReadonlyArray<{
+  field: CreatedomainField;
+  path: 'altp2m.nr';
+  value: number;
+  when: (spec: CreateDomainSpec) => boolean;
+}> = [{ field: 'altp2m.nr', path: 'altp2m.nr', value: 10, when: (s) => s.altp2m.mode !== null }];
 
 /**
  * Boot-time cpupool ids as Xen's boot-cpupool code assigns them: pools in /chosen order from 0,
@@ -246,6 +262,9 @@ export function createDomainSpecFromConfig(
       }
     }
   }
+  for (const d of TOOLSTACK_DEFAULTS) {
+    if (!touched.has(d.field) && fieldFor(target, d.field) && d.when(spec)) setPath(spec, d.path, d.value);
+  }
   if (domain.boot && opts.board && spec.arch.kind === 'arm64') {
     for (const d of BOOT_HARDWARE_DEFAULTS) {
       const v = d.from(opts.board);
@@ -265,7 +284,10 @@ export function createDomainSpecFromConfig(
 
 /** Config path of the registry control that sets a createdomain field, for diagnostics. */
 function controlFor(field: string): string | undefined {
-  const cField = Object.entries(FIELD_SLOTS).find(([k, s]) => k === field || s.path === field)?.[0];
+  // A problem about a whole struct (`altp2m`) belongs to its first member's control (the mode).
+  const cField = Object.entries(FIELD_SLOTS).find(
+    ([k, s]) => k === field || s.path === field || s.path.startsWith(`${field}.`),
+  )?.[0];
   return registry.find((f) => f.createdomain?.some((e) => e.field === cField))?.key;
 }
 
@@ -282,18 +304,29 @@ export function createDomainDiagnostics(config: Config, opts: FromConfigOptions)
       problems = createDomainProblems(createDomainSpecFromConfig(config, d, opts), target);
     } catch (e) {
       if (!(e instanceof FromConfigError)) throw e;
-      out.push({ id: 'createdomain-unresolvable', severity: 'error', message: e.message, path: e.path });
+      const d: Diagnostic = {
+        id: CREATEDOMAIN_UNRESOLVABLE,
+        severity: 'error',
+        message: e.message,
+        path: e.path,
+      };
+      const hint = createDomainHint(d.id);
+      if (hint) d.hint = hint;
+      out.push(d);
       return;
     }
     for (const p of problems) {
       const key = controlFor(p.field);
-      out.push({
+      const diag: Diagnostic = {
         id: p.id,
         severity: 'error',
         message: `${d.name}: ${p.message}`,
         path: key ? `domains[${i}].${key}` : `domains[${i}]`,
         ref: 'createdomain-abi.md §3',
-      });
+      };
+      const hint = createDomainHint(p.id);
+      if (hint) diag.hint = hint;
+      out.push(diag);
     }
   });
   return out;

@@ -1,4 +1,11 @@
 // builder/createdomain: the exact XEN_DOMCTL_createdomain argument for each release and arch.
+export {
+  CREATEDOMAIN_CHECKS,
+  CREATEDOMAIN_UNRESOLVABLE,
+  type CreateDomainCheck,
+  type CreateDomainCheckId,
+  createDomainHint,
+} from './checks.js';
 export * from './constants.js';
 export { type DecodedField, decodeCreateDomain, readDomctlFields } from './decode.js';
 export { encodeCreateDomain } from './encode.js';

@@ -6,8 +6,11 @@ export async function runSchema(args: Record<string, unknown>, io: CliIO): Promi
     const { configJsonSchemaText } = await import('../../schema/json-schema.js');
     io.stdout(configJsonSchemaText());
   } else {
-    const { renderSchemaDocs } = await import('../../schema/docs.js');
-    io.stdout(renderSchemaDocs());
+    const [{ renderSchemaDocs }, { CREATEDOMAIN_CHECKS }] = await Promise.all([
+      import('../../schema/docs.js'),
+      import('../../builder/createdomain/checks.js'),
+    ]);
+    io.stdout(renderSchemaDocs(CREATEDOMAIN_CHECKS));
   }
   return 0;
 }

@@ -1,21 +1,25 @@
 // `dombuild validate`: read the config (and the Kconfig it names), resolve the board, run the
-// checks, print the report. Exit 0 valid, 1 invalid, 2 usage or I/O error.
+// schema's checks and then the createdomain checks (combinations Xen's domain creation refuses;
+// they live in builder/, which schema/ cannot import), print the report. Exit 0 valid, 1 invalid,
+// 2 usage or I/O error.
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { BoardFacts } from '../../schema/board.js';
 import type { CheckLevel } from '../../schema/checks/run.js';
+import type { Config } from '../../schema/config.js';
 import { type Diagnostic, hasFailures } from '../../schema/diagnostic.js';
 import { type Kconfig, parseKconfig } from '../../schema/kconfig.js';
 import { loadConfig } from '../../schema/load.js';
 import { locate } from '../../schema/source.js';
-import { checkIds, validate } from '../../schema/validate.js';
+import { checkIds, resolveArch, validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 
 export async function runValidate(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const file = String(args.config);
   const abs = isAbsolute(file) ? file : resolve(io.cwd, file);
-  const levels = checkLevels(args);
+  const { CREATEDOMAIN_CHECKS } = await import('../../builder/createdomain/checks.js');
+  const levels = checkLevels(args, [...checkIds(), ...CREATEDOMAIN_CHECKS.map((c) => c.id)]);
   let text: string;
   try {
     text = await readFile(abs, 'utf8');
@@ -32,7 +36,9 @@ export async function runValidate(args: Record<string, unknown>, io: CliIO): Pro
     const opts: Parameters<typeof validate>[1] = { source: loaded.source, levels };
     if (kconfig) opts.kconfig = kconfig;
     if (board) opts.board = board;
-    diags.push(...validate(loaded.config, opts));
+    const found = validate(loaded.config, opts);
+    diags.push(...found);
+    diags.push(...(await createDomainFindings(loaded.config, board, found, levels)));
   }
   const located = locate(diags, loaded.source);
   const strict = args.strict === true;
@@ -46,9 +52,9 @@ export async function runValidate(args: Record<string, unknown>, io: CliIO): Pro
   return failed ? 1 : 0;
 }
 
-function checkLevels(args: Record<string, unknown>): Map<string, CheckLevel> {
+function checkLevels(args: Record<string, unknown>, ids: readonly string[]): Map<string, CheckLevel> {
   const levels = new Map<string, CheckLevel>();
-  const known = new Set(checkIds());
+  const known = new Set(ids);
   const take = (flag: string, level: CheckLevel) => {
     const v = args[flag];
     const ids = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -61,6 +67,37 @@ function checkLevels(args: Record<string, unknown>): Map<string, CheckLevel> {
   take('error', 'error');
   take('no-check', 'off');
   return levels;
+}
+
+/**
+ * The createdomain checks for every domain the schema found no error in: like a check's `needs`,
+ * a domain whose config is already wrong gets one diagnostic, not a second one about the same
+ * value's bytes. Only arm64 and x86_64 have a createdomain layout. --warn/--error/--no-check
+ * apply by id, as for the schema's checks.
+ */
+async function createDomainFindings(
+  config: Config,
+  board: BoardFacts | undefined,
+  found: readonly Diagnostic[],
+  levels: ReadonlyMap<string, CheckLevel>,
+): Promise<Diagnostic[]> {
+  const arch = resolveArch(config, board);
+  if (arch !== 'arm64' && arch !== 'x86_64') return [];
+  const { createDomainDiagnostics } = await import('../../builder/createdomain/from-config.js');
+  const failed = new Set<number>();
+  for (const d of found) {
+    const m = /^domains\[(\d+)\]/.exec(d.path);
+    if (m && d.severity === 'error') failed.add(Number(m[1]));
+  }
+  const out: Diagnostic[] = [];
+  for (const d of createDomainDiagnostics(config, board ? { arch, board } : { arch })) {
+    const m = /^domains\[(\d+)\]/.exec(d.path);
+    if (m && failed.has(Number(m[1]))) continue;
+    const level = levels.get(d.id);
+    if (level === 'off') continue;
+    out.push(level ? { ...d, severity: level } : d);
+  }
+  return out;
 }
 
 async function readKconfig(

@@ -89,10 +89,43 @@ domains:
     expect(h!.vmtrace_size).toBe(65536);
     expect(p!.flags).toEqual([]);
     expect(p!.arch.kind === 'x86_64' && p!.arch.emulation_flags).toEqual([]);
-    // altp2m on 4.21 needs altp2m.nr, which the registry cannot set (no encoding yet).
-    expect(createDomainProblems(h!, { release: '4.21', arch: 'x86_64' }).map((x) => x.id)).toEqual([
-      'createdomain-altp2m-nr',
+    // altp2m on 4.21 needs altp2m.nr >= 1: without altp2mCount it is libxl's default of 10.
+    expect(h!.altp2m.nr).toBe(10);
+    expect(p!.altp2m.nr).toBe(0);
+    expect(createDomainProblems(h!, { release: '4.21', arch: 'x86_64' }).map((x) => x.id)).toEqual([]);
+  });
+
+  it('x86_64: altp2mCount sets altp2m.nr on 4.21+, and only there', () => {
+    const x86 = (release: string, dom: string) =>
+      loadConfigOrThrow(
+        `xen: { release: "${release}" }\nboard: { name: pc, arch: x86_64 }\narch: x86_64\ndomains:\n  - ${dom}\n`,
+        'x.yaml',
+      );
+    const spec = (c: ReturnType<typeof x86>) =>
+      createDomainSpecFromConfig(c, c.domains[0]!, { arch: 'x86_64' });
+    const hvm = '{ name: h, kernel: probe, memory: 1G, type: hvm, boot: false';
+    expect(spec(x86('4.21', `${hvm}, altp2m: mixed, altp2mCount: 4 }`)).altp2m).toEqual({
+      mode: 'XEN_DOMCTL_ALTP2M_mixed',
+      nr: 4,
+    });
+    // 4.19/4.20 have no nr field: neither the count nor the toolstack default is written.
+    expect(spec(x86('4.20', `${hvm}, altp2m: mixed, altp2mCount: 4 }`)).altp2m.nr).toBe(0);
+    expect(spec(x86('4.20', `${hvm}, altp2m: mixed }`)).altp2m.nr).toBe(0);
+    // A count with altp2m off is what Xen refuses; the diagnostic sits on altp2mCount.
+    const off = x86('4.21', `${hvm}, altp2mCount: 4 }`);
+    expect(createDomainDiagnostics(off, { arch: 'x86_64' })).toEqual([
+      expect.objectContaining({ id: 'createdomain-altp2m-nr', path: 'domains[0].altp2mCount' }),
     ]);
+  });
+
+  it('x86_64: a domain without type is PV, as xl.cfg(5) says xl does', () => {
+    const c = loadConfigOrThrow(
+      'xen: { release: "4.19" }\narch: x86_64\nboard: { name: pc, arch: x86_64 }\ndomains:\n  - { name: d, kernel: probe, memory: 1G, boot: false }\n',
+      'x.yaml',
+    );
+    const s = createDomainSpecFromConfig(c, c.domains[0]!, { arch: 'x86_64' });
+    expect(s.flags).toEqual([]);
+    expect(s.arch).toEqual({ kind: 'x86_64', emulation_flags: [], misc_flags: [] });
   });
 
   it('sve: max needs the hardware length', () => {

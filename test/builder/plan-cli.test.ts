@@ -152,7 +152,7 @@ describe('dombuild boards', () => {
   it('lists the boards as a table and as JSON', async () => {
     const t = await run(['boards']);
     expect(t.code).toBe(0);
-    for (const n of ['qemu-virt-arm64', 'qemu-virt-arm64-gicv2', 'zcu102', 'rpi4'])
+    for (const n of ['qemu-virt-arm64', 'qemu-virt-arm64-gicv2', 'qemu-q35-x86_64', 'zcu102', 'rpi4'])
       expect(t.stdout).toContain(n);
     const j = await run(['boards', '--json']);
     expect(
@@ -160,6 +160,7 @@ describe('dombuild boards', () => {
     ).toEqual([
       ['qemu-virt-arm64', false],
       ['qemu-virt-arm64-gicv2', false],
+      ['qemu-q35-x86_64', false],
       ['zcu102', true],
       ['rpi4', true],
     ]);
