@@ -73,13 +73,28 @@ export interface RunResult {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** The test or CLI process is going away: take every QEMU we started with it. */
+/**
+ * The test or CLI process is going away: take every QEMU we started with it. A signal that would
+ * end the process ends its QEMUs first; when nobody else handles that signal it is raised again,
+ * so the process still ends as it would have.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const child of live) child.kill('SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll();
+      if (process.listenerCount(sig) === 1) {
+        process.removeListener(sig, onSignal);
+        process.kill(process.pid, sig);
+      }
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 export async function runQemu(opts: RunOptions): Promise<RunResult> {
