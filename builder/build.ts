@@ -21,6 +21,7 @@ import { buildPartialDtbs } from './passthrough/partial.js';
 import { planToJson } from './plan/json.js';
 import type { BootPlan, PlannedImage } from './plan/types.js';
 import { UbootError } from './uboot/errors.js';
+import { quoteUboot, ubootCommandWords } from './uboot/quote.js';
 import { type ScriptImage, type ScriptSpec, ubootScript } from './uboot/script.js';
 
 export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86'] as const;
@@ -273,6 +274,20 @@ function scriptSource(
     });
     return img.name;
   };
+  if (config.boot.fit && plan.fitAddress !== undefined && !input.dynamic) {
+    // FIT boot: one load, then bootm checks every hash, places every image and boots Xen with
+    // the finished system DTB; nothing is edited at boot.
+    if (!board.uboot) return undefined;
+    const load = ubootCommandWords(config.boot.load ?? board.uboot.loadCommand, 'boot.load').join(' ');
+    const fit = underRoot(join(input.outDir, OUTPUT_FILES.bootItb), 'boot.itb');
+    const at = `0x${plan.fitAddress.toString(16)}`;
+    return `${[
+      ...header.map((h) => `# ${h}`),
+      'setenv db_failed',
+      `${load} ${at} ${quoteUboot(fit, 'boot.itb')} || setenv db_failed 1`,
+      `if env exists db_failed; then echo 'dombuild: loading boot.itb failed; not booting'; else bootm ${at}#config-1; fi`,
+    ].join('\n')}\n`;
+  }
   const loaded = plan.images.filter((i) => LOADED_ROLES.has(i.role));
   // Xen last: secure-boot chains want the last PE image loaded to be the signed one.
   const order = [...loaded.filter((i) => i.role !== 'xen'), ...loaded.filter((i) => i.role === 'xen')];

@@ -66,5 +66,48 @@ describe.skipIf(!tools.available || !cached.available)(
       },
       120_000,
     );
+
+    it('boot.itb: bootm of the FIT checks every sha256, loads every image and boots Xen and both guests', async () => {
+      const config = readFileSync(join(root, 'examples', 'minimal.yaml'), 'utf8')
+        .replace(/^ {2}# image:.*$/m, '  image: xen-4.17-arm64')
+        .replace('dtuart=serial0', 'dtuart=/pl011@9000000')
+        .replace(/^board: (.*)$/m, 'board: $1\nboot: { fit: true }');
+      writeFileSync(join(dir, 'fit.yaml'), config);
+      copyFileSync(xen, join(dir, 'xen-4.17-arm64'));
+      const io = {
+        stdout: () => {},
+        stderr: () => {},
+        readStdin: async () => new Uint8Array(),
+        cwd: dir,
+        env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+        isTTY: false,
+      };
+      expect(await runCli(['build', join(dir, 'fit.yaml'), '-o', join(dir, 'fit')], io)).toBe(0);
+      const fitAddress = JSON.parse(readFileSync(join(dir, 'fit', 'plan.json'), 'utf8')).fitAddress as string;
+      expect(fitAddress).toMatch(/^0x[0-9a-f]+$/);
+      // boot.fit: the built boot.scr loads boot.itb and bootm's it
+      const source = readFileSync(join(dir, 'fit', 'boot.source'), 'utf8');
+      expect(source).toContain(`tftpb ${fitAddress} 'fit/boot.itb'`);
+      expect(source).toContain(`bootm ${fitAddress}#config-1`);
+      copyFileSync(join(dir, 'fit', 'boot.scr'), join(dir, 'boot.scr.uimg'));
+      const run = await bootUntil(
+        'qemu-system-aarch64',
+        [
+          ...qemuVirtArgs(QEMU_VIRT_DEFAULTS),
+          '-nographic',
+          '-no-reboot',
+          '-bios',
+          UBOOT_BIN,
+          '-netdev',
+          `user,id=n0,tftp=${dir},bootfile=boot.scr.uimg`,
+          '-device',
+          'virtio-net-pci,netdev=n0',
+        ],
+        ['hello from guest1', 'hello from guest2'],
+        90_000,
+      );
+      expect(run.found, run.output.slice(-3000)).toBe(true);
+      expect(run.output.match(/sha256\+ OK/g)?.length).toBe(4);
+    }, 120_000);
   },
 );
