@@ -37,9 +37,25 @@ export interface PlanInput {
 }
 
 export interface PlanResult {
-  /** Absent when any error diagnostic was raised. */
+  /** Absent when any error diagnostic was raised, or when the board has no plan (x86: see noPlan). */
   plan?: BootPlan;
   diagnostics: Diagnostic[];
+}
+
+/**
+ * Why the board gets no memory plan, as a note (not an error: nothing is wrong with the config).
+ * On x86 the loader (GRUB, EFI or QEMU's multiboot loader) chooses where Xen and its modules go,
+ * so there are no load addresses to plan; the build writes module lists instead.
+ */
+export function noPlan(board: Board): Diagnostic | undefined {
+  if (board.arch !== 'x86_64') return undefined;
+  return {
+    id: 'plan-x86-loader-places',
+    severity: 'info',
+    message: `no memory plan on ${board.arch}: the boot loader (GRUB, EFI or QEMU's multiboot loader) places Xen and its modules`,
+    path: 'boot.method',
+    hint: 'dombuild build writes the module list (grub.cfg, xen.cfg) and dombuild run boots it; plans are for Arm boards',
+  };
 }
 
 export function planLayout(input: PlanInput): PlanResult {
@@ -51,6 +67,8 @@ export function planLayout(input: PlanInput): PlanResult {
     diagnostics.push(d);
   };
 
+  const none = noPlan(board);
+  if (none) return { diagnostics: [none] };
   const method = config.boot.method;
   if (method !== 'uboot' && method !== 'direct') {
     error(

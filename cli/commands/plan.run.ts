@@ -6,7 +6,7 @@ import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
 import { resolveImages } from '../../builder/images.js';
 import { planToJson } from '../../builder/plan/json.js';
-import { planLayout } from '../../builder/plan/layout.js';
+import { noPlan, planLayout } from '../../builder/plan/layout.js';
 import { renderPlanBars, renderPlanSvg, renderPlanTable } from '../../builder/plan/render.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
@@ -46,12 +46,15 @@ export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise
   if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
   const b = await resolveBoard(setting, boardOpts);
   diagnostics.push(...b.diagnostics.map(fromBoard));
-  if (!b.board || !b.tree) return finish(io, diagnostics, 1);
+  if (!b.board || (!b.tree && b.board.dtb.kind !== 'none')) return finish(io, diagnostics, 1);
 
   diagnostics.push(
     ...locate(validate(config, { board: toBoardFacts(b.board), source: loaded.source }), loaded.source),
   );
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics, 1);
+  // A valid config on a board without a plan (x86) is not an error: say why, exit 0.
+  const none = noPlan(b.board);
+  if (none) return finish(io, [...diagnostics, ...locate([none], loaded.source)], 0);
 
   const imgs = await resolveImages(config, { configDir });
   diagnostics.push(...locate(imgs.diagnostics, loaded.source));
@@ -61,7 +64,7 @@ export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise
     config,
     board: b.board,
     images: imgs.images,
-    boardDtbSize: BigInt(writeDtb(b.tree).length),
+    ...(b.tree ? { boardDtbSize: BigInt(writeDtb(b.tree).length) } : {}),
   });
   diagnostics.push(...locate(result.diagnostics, loaded.source));
   if (!result.plan) return finish(io, diagnostics, 1);

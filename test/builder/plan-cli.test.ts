@@ -166,3 +166,23 @@ describe('dombuild boards', () => {
     ]);
   });
 });
+
+describe('dombuild plan on x86', () => {
+  it('says there is no plan (the loader places the modules) and exits 0', async () => {
+    const file = join(dir, 'x86.yaml');
+    writeFileSync(
+      file,
+      `arch: x86_64
+xen: { release: "4.17" }
+board: qemu-q35-x86_64
+boot: { method: direct }
+dom0: { kernel: vmlinuz, memory: 512M, type: pv }
+`,
+    );
+    const r = await run(['plan', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('info (plan-x86-loader-places)');
+    expect(r.stderr).not.toMatch(/\berror \(/);
+    expect(r.stdout).toBe('');
+  });
+});

@@ -1,11 +1,13 @@
 // planLayout on hand-made cases: where QEMU and U-Boot force things, what is kept out, and the
 // diagnostics when something does not fit.
 import { describe, expect, it } from 'vitest';
+import { qemuQ35Board } from '../../boards/qemu-q35.js';
 import { qemuVirtBoard } from '../../boards/qemu-virt.js';
 import type { Board } from '../../boards/types.js';
 import { planToJson } from '../../builder/plan/json.js';
 import { planLayout } from '../../builder/plan/layout.js';
 import { renderPlanBars, renderPlanSvg, renderPlanTable } from '../../builder/plan/render.js';
+import { loadConfigOrThrow } from '../../schema/load.js';
 import { config, GiB, guest, image, imagesFor, MiB } from './plan-support.js';
 
 const board = qemuVirtBoard({ gic: 3, ram: 2n * GiB, cpus: 2 });
@@ -200,5 +202,17 @@ describe('planLayout', () => {
     expect(bars).not.toContain('\x1b[');
     expect(renderPlanBars(plan, { color: true })).toContain('\x1b[');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  });
+});
+
+describe('planLayout on x86', () => {
+  it('returns no plan and one note, not an error', () => {
+    const x86 = loadConfigOrThrow(
+      'arch: x86_64\nxen: { release: "4.17" }\nboard: qemu-q35-x86_64\nboot: { method: direct }\ndomains: []\n',
+      'x.yaml',
+    );
+    const r = planLayout({ config: x86, board: qemuQ35Board({ ram: 2n << 30n, cpus: 2 }), images: [] });
+    expect(r.plan).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.id, d.severity])).toEqual([['plan-x86-loader-places', 'info']]);
   });
 });
