@@ -1,6 +1,6 @@
-// Property tests for overlays, judged by dtc -@ and fdtoverlay: random overlays on a labelled
-// base apply to fdtoverlay's exact bytes, and corrupted overlay blobs only ever give a typed error
-// (and, when fdtoverlay also accepts them, its bytes).
+// Property tests for overlays, judged by dtc -@ and fdtoverlay: random overlays compile to dtc's
+// bytes and, on a labelled base, apply to fdtoverlay's exact bytes; corrupted overlay blobs only
+// ever give a typed error (and, when fdtoverlay also accepts them, its bytes).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { parseDts } from '../../devicetree/dts-parse.js';
-import { DtbError, OverlayError } from '../../devicetree/errors.js';
+import { DtbError, DtsError, OverlayError } from '../../devicetree/errors.js';
 import { applyOverlayDtb } from '../../devicetree/overlay.js';
 import { requireTools } from '../support/tools.js';
 
@@ -25,6 +25,15 @@ function fdtoverlay(base: Uint8Array, overlay: Uint8Array): Uint8Array | undefin
     timeout: 10_000,
   });
   return r.status === 0 ? new Uint8Array(readFileSync(join(work, 'out.dtb'))) : undefined;
+}
+
+function dtcCompile(src: string): Uint8Array | undefined {
+  writeFileSync(join(work, 'ov.dts'), src);
+  const r = spawnSync('dtc', ['-q', '-@', '-I', 'dts', '-O', 'dtb', 'ov.dts'], {
+    cwd: work,
+    timeout: 10_000,
+  });
+  return r.status === 0 ? new Uint8Array(r.stdout) : undefined;
 }
 
 const compile = (src: string) => writeDtb(parseDts(src, { file: 'x.dts', plugin: 'symbols' }));
@@ -86,16 +95,21 @@ const overlaySrc = fc
   .map((frags) => `/dts-v1/;\n/plugin/;\n${frags.map(([t, b]) => `${t} ${b}`).join('\n')}\n`);
 
 describe.skipIf(!gate.available)(`overlay properties against fdtoverlay ${gate.reason}`, () => {
-  it('random overlays apply to fdtoverlay\u2019s exact bytes', () => {
+  it('random overlays compile to dtc -@\u2019s bytes and apply to fdtoverlay\u2019s', () => {
     const base = baseBlob();
     fc.assert(
       fc.property(overlaySrc, (src) => {
+        // Compiling is judged by dtc -@ (a label defined twice across fragments is refused by both).
+        const ref = dtcCompile(src);
         let ov: Uint8Array;
         try {
           ov = compile(src);
-        } catch {
-          return; // a label defined twice across fragments: not an overlay dtc would build either
+        } catch (e) {
+          expect(e, src).toBeInstanceOf(DtsError);
+          expect(ref, src).toBeUndefined();
+          return;
         }
+        expect(hex(ov), src).toBe(hex(ref));
         const want = fdtoverlay(base, ov);
         let got: Uint8Array | undefined;
         try {
