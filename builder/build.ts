@@ -295,7 +295,7 @@ function scriptSource(
   const images: ScriptImage[] = order.map((img, n) => {
     const id = img.role === 'xen' ? 'xen' : `m${n}`;
     ids.set(img.name, id);
-    const s: ScriptImage = { id, file: bootPath(img), addr: img.address };
+    const s: ScriptImage = { id, file: bootPath(img), addr: img.address, where: img.name };
     const lc = resolved.get(img.name)?.loadCommand;
     if (lc !== undefined) s.loadCommand = lc;
     return s;

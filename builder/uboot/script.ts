@@ -19,6 +19,8 @@ export interface ScriptImage {
   addr: bigint;
   /** Overrides the board's load command for this image, e.g. "load mmc 0:2". */
   loadCommand?: string;
+  /** What to name in errors (a config path or plan image name); the id when absent. */
+  where?: string;
 }
 
 export type ScriptFdt =
@@ -99,7 +101,7 @@ export function ubootScript(spec: ScriptSpec): string {
   if (!dyn) {
     for (const img of spec.images) {
       out(
-        `${loadOf(img.loadCommand, `${img.id}.loadCommand`)} ${hex(img.addr)} ${quoteUboot(img.file, `${img.id}.file`)}`,
+        `${loadOf(img.loadCommand, `${img.where ?? img.id}.loadCommand`)} ${hex(img.addr)} ${quoteUboot(img.file, `${img.where ?? img.id}.file`)}`,
       );
     }
     fdtAddr = hex(spec.fdt.addr);
@@ -123,7 +125,7 @@ export function ubootScript(spec: ScriptSpec): string {
       // The file name is quoted and the address expanded in one command: hush re-parses it
       // after expansion, and a single-quoted word without ' comes through that unchanged.
       out(
-        `${loadOf(img.loadCommand, `${img.id}.loadCommand`)} ${uvar('memaddr')} ${quoteUboot(img.file, `${img.id}.file`)}`,
+        `${loadOf(img.loadCommand, `${img.where ?? img.id}.loadCommand`)} ${uvar('memaddr')} ${quoteUboot(img.file, `${img.where ?? img.id}.file`)}`,
       );
       place(img.id);
     }
