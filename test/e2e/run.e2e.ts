@@ -2,7 +2,7 @@
 // both methods; a domain that never comes up makes it exit 1 naming that domain, in the summary
 // and in the JUnit report (judged by xmllint).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -13,8 +13,14 @@ import { bootGate } from './helpers/system.js';
 const gate = bootGate(['qemu-system-aarch64', 'xmllint']);
 const boot = gate.available ? test.serial : test.serial.skip;
 
+const made: string[] = [];
+test.after.always(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 function config(release: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'dombuild-run-e2e-'));
+  made.push(dir);
   const file = join(dir, 'two-probes.yaml');
   writeFileSync(
     file,
@@ -70,7 +76,7 @@ for (const [release, method] of [
     `dombuild run (Xen ${release}, ${method}): both probes up, exit 0, JUnit with no failures`,
     async (t) => {
       const cfg = config(release);
-      const junit = join(tmpdir(), `dombuild-run-${release}-${method}-${process.pid}.xml`);
+      const junit = join(cfg, '..', 'report.xml');
       const r = await dombuild(['run', cfg, '--method', method, '--timeout', '150', '--junit', junit]);
       t.log(r.out.trim());
       t.is(r.code, 0, r.err.slice(-2000));
@@ -88,8 +94,8 @@ for (const [release, method] of [
 
 boot('dombuild run: a domain that never shows its expectation fails the run with its name', async (t) => {
   const cfg = config('4.17');
-  const junit = join(tmpdir(), `dombuild-run-fail-${process.pid}.xml`);
-  const log = join(tmpdir(), `dombuild-run-fail-${process.pid}.log`);
+  const junit = join(cfg, '..', 'report.xml');
+  const log = join(cfg, '..', 'console.log');
   const r = await dombuild([
     'run',
     cfg,

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ImageError } from '../../images/errors.js';
 import {
   linuxGuestInit,
@@ -17,6 +17,16 @@ import {
 } from '../../images/linux-guest.js';
 import { cacheRootFrom, locateAsset } from '../../qemu/assets.js';
 import { inCI, requireTools } from '../support/tools.js';
+
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 // A stand-in ELF: the archive layout is what is judged here; the real busybox boots in test/e2e.
 const FAKE_BUSYBOX = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
@@ -63,7 +73,7 @@ describe.skipIf(!gate.available || !busybox)(
     });
 
     it('has an /init that busybox sh parses, for both endings', () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dombuild-init-'));
+      const dir = scratch('dombuild-init-');
       for (const after of ['park', 'poweroff'] as const) {
         const file = join(dir, `init-${after}`);
         writeFileSync(file, linuxGuestInit('g-1.x', after));

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   ASSET_IDS,
   cacheRootFrom,
@@ -13,6 +13,16 @@ import {
 } from '../../qemu/assets.js';
 import { QemuError } from '../../qemu/errors.js';
 import { inCI } from '../support/tools.js';
+
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 function code(f: () => unknown): string | undefined {
   try {
@@ -25,7 +35,7 @@ function code(f: () => unknown): string | undefined {
 }
 
 function fakeCache(packages: unknown): string {
-  const root = mkdtempSync(join(tmpdir(), 'dombuild-cache-'));
+  const root = scratch('dombuild-cache-');
   mkdirSync(join(root, 'debs'));
   writeFileSync(join(root, 'debs', 'manifest.json'), JSON.stringify({ packages }));
   return root;
@@ -57,7 +67,7 @@ describe('assets', () => {
   });
 
   it('says MISSING_ASSET for an absent manifest, entry or file', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'dombuild-cache-'));
+    const empty = scratch('dombuild-cache-');
     expect(code(() => locateAsset(empty, 'busybox-arm64'))).toBe('MISSING_ASSET');
     const root = fakeCache([entry('busybox-static-arm64-bookworm', 'busybox-static')]);
     expect(code(() => locateAsset(root, 'busybox-arm64'))).toBe('MISSING_ASSET');
@@ -73,7 +83,7 @@ describe('assets', () => {
     ]) {
       expect(code(() => readManifest(fakeCache(bad)))).toBe('BAD_MANIFEST');
     }
-    const root = mkdtempSync(join(tmpdir(), 'dombuild-cache-'));
+    const root = scratch('dombuild-cache-');
     mkdirSync(join(root, 'debs'));
     writeFileSync(join(root, 'debs', 'manifest.json'), '{');
     expect(code(() => readManifest(root))).toBe('BAD_MANIFEST');

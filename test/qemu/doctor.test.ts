@@ -1,12 +1,22 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { DoctorItem } from '../../cli/commands/doctor.run.js';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
 import { UBOOT_QEMU_ARM64 } from '../../qemu/assets.js';
 import { inCI } from '../support/tools.js';
+
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 async function doctor(env: CliIO['env']): Promise<{ code: number; items: DoctorItem[]; text: string }> {
   let out = '';
@@ -29,7 +39,7 @@ async function doctor(env: CliIO['env']): Promise<{ code: number; items: DoctorI
   return { code, items: (JSON.parse(out) as { items: DoctorItem[] }).items, text };
 }
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'dombuild-doctor-'));
+const tmp = () => scratch('dombuild-doctor-');
 
 describe('dombuild doctor', () => {
   it('with nothing on PATH and no cache: exit 1, each item missing with the command that gets it', async () => {

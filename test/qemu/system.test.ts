@@ -1,9 +1,17 @@
 // qemu/system: a built system's boot spec, TFTP root and per-domain expectations, on in-memory
 // plans and trees (the real boots of the same code are in test/e2e/run.e2e.ts).
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Board } from '../../boards/types.js';
 import type { BootPlan, PlannedImage } from '../../builder/plan/types.js';
 import { writeDtb } from '../../devicetree/dtb.js';
@@ -12,6 +20,16 @@ import { UBOOT_DHCP_SCRIPT } from '../../qemu/argv.js';
 import { QemuError } from '../../qemu/errors.js';
 import { directBootSpec, dom0lessOrder, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
 import type { Config } from '../../schema/config.js';
+
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 const board = {
   name: 'qemu-virt-arm64',
@@ -61,8 +79,8 @@ describe('qemu/system', () => {
   });
 
   it('uboot: the script under the DHCP name and a link for every file boot.source loads from elsewhere', () => {
-    const out = mkdtempSync(join(tmpdir(), 'dombuild-tftp-'));
-    const xen = join(mkdtempSync(join(tmpdir(), 'dombuild-xen-')), 'xen-4.17-arm64');
+    const out = scratch('dombuild-tftp-');
+    const xen = join(scratch('dombuild-xen-'), 'xen-4.17-arm64');
     writeFileSync(xen, 'XEN');
     writeFileSync(join(out, 'boot.scr'), 'SCR');
     writeFileSync(join(out, 'a-kernel.img'), 'K');
@@ -84,7 +102,7 @@ describe('qemu/system', () => {
     expect(readlinkSync(join(out, 'xen-4.17-arm64'))).toBe(xen);
     expect(lstatSync(join(out, 'a-kernel.img')).isSymbolicLink()).toBe(false);
 
-    const out2 = mkdtempSync(join(tmpdir(), 'dombuild-tftp-'));
+    const out2 = scratch('dombuild-tftp-');
     writeFileSync(join(out2, 'boot.scr'), 'SCR');
     writeFileSync(join(out2, 'boot.source'), "tftpb 0x50000000 'nowhere' || setenv db_failed 1\n");
     let code: string | undefined;
