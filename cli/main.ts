@@ -5,10 +5,12 @@ import { boardsCommand } from './commands/boards.js';
 import { buildCommand } from './commands/build.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dtcCommand } from './commands/dtc.js';
+import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
+import { xlCommand } from './commands/xl.js';
 import { ExitError, UsageError } from './errors.js';
 import { type CliIO, processIO } from './io.js';
 
@@ -18,6 +20,8 @@ const commands: CommandSpec[] = [
   planCommand,
   buildCommand,
   runCommand,
+  xlCommand,
+  importCommand,
   dtcCommand,
   blobCommand,
   schemaCommand,

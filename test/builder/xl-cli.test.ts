@@ -1,0 +1,77 @@
+// `dombuild xl` and `dombuild import xl`, in-process: exit codes, files written, and the
+// imported YAML loading back as a valid domain.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { CliIO } from '../../cli/io.js';
+import { runCli } from '../../cli/main.js';
+import { domainSchema } from '../../schema/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dombuild-xl-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'dom0-runtime.yaml');
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: async () => new Uint8Array(),
+    cwd: dir,
+    env: {},
+    isTTY: false,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe('dombuild xl', () => {
+  it('prints the runtime domains, writes a folder with -o', async () => {
+    const printed = await cli(['xl', EXAMPLE]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('# ==> xl/runtime1.cfg');
+    expect(printed.stdout).toContain('# ==> xl/runtime2.cfg');
+    const out = join(dir, 'xl');
+    const written = await cli(['xl', EXAMPLE, '--domain', 'boottime', '-o', out, '--guest-dir', '/srv']);
+    expect(written.code).toBe(0);
+    expect(readdirSync(out)).toEqual(['boottime.cfg']);
+    expect(readFileSync(join(out, 'boottime.cfg'), 'utf8')).toContain('kernel = "/srv/boottime-kernel.img"');
+  });
+
+  it('exit 1 for an unknown domain, 2 for a missing file', async () => {
+    expect((await cli(['xl', EXAMPLE, '--domain', 'nope'])).code).toBe(1);
+    expect((await cli(['xl', join(dir, 'missing.yaml')])).code).toBe(2);
+  });
+});
+
+describe('dombuild import xl', () => {
+  it('writes YAML whose domain the schema accepts; unknown keys are warnings', async () => {
+    writeFileSync(
+      join(dir, 'web.cfg'),
+      'name = "web"\nmemory = 256\nkernel = "/boot/Image"\nvif = [ "bridge=xenbr0" ]\n',
+    );
+    const r = await cli(['import', 'xl', 'web.cfg', '-o', 'web.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/web\.cfg:4:1: warning \[xl-import-unknown\]/);
+    const doc = parse(readFileSync(join(dir, 'web.yaml'), 'utf8')) as { domains: unknown[] };
+    expect(domainSchema.parse(doc.domains[0])).toMatchObject({
+      name: 'web',
+      boot: false,
+      memory: 256n << 20n,
+    });
+  });
+
+  it('exit 1 on a syntax error, with its line', async () => {
+    writeFileSync(join(dir, 'bad.cfg'), 'name = "x\n');
+    const r = await cli(['import', 'xl', 'bad.cfg']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.cfg:1:8: error \[xl-syntax-unterminated-string\]/);
+  });
+});
