@@ -1,6 +1,6 @@
 // x86_64: Debian's Xen 4.17 amd64 boots Debian's amd64 kernel as a PV dom0 through QEMU's
 // multiboot loader (Xen + a module list), with dombuild's initramfs; dom0 reports what it sees.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { linuxGuestInitramfs, observationPattern, readObservation } from '../../images/linux-guest.js';
@@ -16,6 +16,7 @@ boot(
   'Xen 4.17 x86_64: a Linux PV dom0 with the module list reports the declared vCPUs, memory and command line',
   async (t) => {
     const dir = tempDir('x86');
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const initrd = join(dir, 'initrd.gz');
     writeFileSync(
       initrd,

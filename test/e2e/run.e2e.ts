@@ -112,6 +112,10 @@ boot('dombuild run: a domain that never shows its expectation fails the run with
     '--quiet',
   ]);
   t.is(r.code, 1);
+  // A failed run keeps its build folder for a look; this one is not needed.
+  const kept = /kept: (\S+)$/m.exec(r.out)?.[1];
+  t.truthy(kept);
+  if (kept) made.push(kept);
   t.regex(r.out, /^alpha +yes /m);
   t.regex(r.out, /^beta +NO /m);
   t.regex(r.out, /^FAILED: .*beta/m);
