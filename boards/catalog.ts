@@ -12,6 +12,8 @@ export interface BoardListing {
   cpus: string;
   gic: string;
   needsUserDtb: boolean;
+  /** The board boots without a device tree (x86: a multiboot module list). */
+  noDtb?: boolean;
   description: string;
   /** Parameters `--board name:key=value,...` accepts. */
   params: string;
@@ -41,6 +43,7 @@ export function listBoards(): BoardListing[] {
       cpus: `${QEMU_Q35_DEFAULTS.cpus} (param, max ${QEMU_Q35_LIMITS.maxCpus})`,
       gic: '-',
       needsUserDtb: false,
+      noDtb: true,
       description: 'QEMU q35, qemu64 CPUs; no DTB (x86 Xen boots from a multiboot module list)',
       params: 'ram, cpus',
     },

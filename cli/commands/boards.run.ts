@@ -15,7 +15,7 @@ export async function runBoards(args: Record<string, unknown>, io: CliIO): Promi
       b.ram,
       b.cpus,
       b.gic,
-      b.needsUserDtb ? 'yours (required)' : 'built in',
+      b.noDtb ? 'none (x86)' : b.needsUserDtb ? 'yours (required)' : 'built in',
       b.params,
     ]),
   ];

@@ -57,6 +57,7 @@ describe('qemu-q35-x86_64', () => {
     expect(listBoards().find((b) => b.name === 'qemu-q35-x86_64')).toMatchObject({
       arch: 'x86_64',
       needsUserDtb: false,
+      noDtb: true,
     });
   });
 
