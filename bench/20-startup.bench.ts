@@ -21,6 +21,7 @@ export interface Cmd {
   /** Exit codes that count as success (a validate with findings exits 1). */
   ok?: number[];
   cwd?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Timing {
@@ -58,7 +59,7 @@ export function timeInterleaved(cmds: Cmd[], rounds: number, warmup = 2): Timing
     cmds.forEach((c, i) => {
       const cpu0 = childCpuMs() ?? 0;
       const t0 = performance.now();
-      const r = spawnSync(c.argv[0]!, c.argv.slice(1), { cwd: c.cwd ?? root, stdio: 'ignore' });
+      const r = spawnSync(c.argv[0]!, c.argv.slice(1), { cwd: c.cwd ?? root, env: c.env, stdio: 'ignore' });
       const dt = performance.now() - t0;
       const dcpu = (childCpuMs() ?? 0) - cpu0;
       if (r.error) throw new Error(`${c.label}: ${r.error.message}`);
