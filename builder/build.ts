@@ -23,6 +23,8 @@ import type { BootPlan, PlannedImage } from './plan/types.js';
 import { UbootError } from './uboot/errors.js';
 import { quoteUboot, ubootCommandWords } from './uboot/quote.js';
 import { type ScriptImage, type ScriptSpec, ubootScript } from './uboot/script.js';
+import { buildX86Outputs } from './x86/build.js';
+import { emitXlConfigs } from './xl/emit.js';
 
 export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
@@ -90,24 +92,22 @@ export function buildSystem(input: BuildInput): BuildResult {
     `dombuild: Xen ${config.xen.release} on ${board.name}`,
     'generated; edit the config, not this file',
   ];
-  for (const k of ['xl', 'x86'] as const) {
-    if (input.only?.has(k)) {
-      diagnostics.push({
-        id: 'build-output-unavailable',
-        severity: 'warning',
-        message: `--only ${k}: this output is not built by this version`,
-        path: '',
-      });
-    }
-  }
-  if (board.arch === 'x86_64') {
+  if (input.only?.has('x86') && board.arch !== 'x86_64') {
     diagnostics.push({
-      id: 'build-arch-unsupported',
-      severity: 'error',
-      message: 'dombuild build writes the Arm outputs; x86 outputs are not available in this version',
+      id: 'build-output-unavailable',
+      severity: 'warning',
+      message: `--only x86: the x86 boot files need an x86_64 board, not ${board.arch}`,
       path: 'board',
     });
-    return { files, diagnostics };
+  }
+  if (board.arch === 'x86_64') {
+    // grub.cfg, xen.cfg, createdomain.bin, plan.json (builder/x86/build.ts).
+    const x86Wants = (k: 'x86' | 'blob' | 'xl') => (input.only ? input.only.has(k) : k !== 'xl');
+    const x86Files = buildX86Outputs(
+      { config, board, plan, images: input.images, bootRoot: input.bootRoot, wants: x86Wants },
+      diagnostics,
+    );
+    return { files: x86Files, diagnostics };
   }
 
   const dom = buildDom0less({ config, board, base: input.boardTree, plan });
@@ -233,6 +233,11 @@ export function buildSystem(input: BuildInput): BuildResult {
         path: e.path,
       });
     }
+  }
+  if (wants('xl')) {
+    // xl/<domain>.cfg for the domains a toolstack creates at run time (builder/xl/emit.ts).
+    for (const [name, text] of emitXlConfigs(config, { arch: board.arch, diagnostics }))
+      files.set(name, utf8.encode(text));
   }
   files.set(OUTPUT_FILES.planJson, utf8.encode(planToJson(plan, { relativeTo: input.bootRoot })));
   return { files, diagnostics };

@@ -25,6 +25,8 @@ export interface X86BootOptions {
   xenFile?: string;
   /** Overrides a module's file for QEMU, by config path (e.g. the runner's unpacked kernel). */
   qemuFiles?: Readonly<Record<string, string>>;
+  /** Build QEMU's multiboot arguments (default true; the build's output folder does not need them). */
+  qemu?: boolean;
   /** Also build the EXPERIMENTAL hyperlaunch tree. */
   hyperlaunch?: boolean;
   /** Problems found; a file that cannot express a value is left out. */
@@ -95,7 +97,9 @@ export function emitX86Boot(config: Config, plan?: BootPlan, opts: X86BootOption
   const onDisk = (p: string) =>
     opts.qemuFiles?.[p] ?? (opts.configDir && !isAbsolute(p) ? resolve(opts.configDir, p) : p);
   const xen = opts.xenFile ?? (list.xen !== undefined ? onDisk(list.xen) : undefined);
-  if (xen === undefined) {
+  if (opts.qemu === false) {
+    // not wanted
+  } else if (xen === undefined) {
     diags.push({
       id: 'x86-no-xen-image',
       severity: 'warning',

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { resolveBoard } from '../../boards/registry.js';
+import { readBlob } from '../../builder/blob/read.js';
+import { buildX86Outputs } from '../../builder/x86/build.js';
 import { emitX86Boot, grubArgs } from '../../builder/x86/index.js';
 import { qemuArgv } from '../../qemu/argv.js';
 import { type Config, configSchema } from '../../schema/config.js';
@@ -212,5 +215,21 @@ describe.skipIf(!dtcGate.available)(`hyperlaunch tree judged by dtc ${dtcGate.re
     }).stdout;
     expect(back).toContain('compatible = "hypervisor,xen"');
     expect(back).toContain('module-index = <0x01>');
+  });
+});
+
+describe('buildX86Outputs (the x86 output folder of dombuild build)', () => {
+  it('writes grub.cfg, xen.cfg and createdomain.bin; xl only when asked', async () => {
+    const config = example();
+    const b = await resolveBoard(config.board, { configDir: join(EXAMPLE, '..'), path: '' });
+    const diagnostics: Diagnostic[] = [];
+    const files = buildX86Outputs(
+      { config, board: b.board!, images: [], bootRoot: join(EXAMPLE, '..'), wants: (k) => k !== 'xl' },
+      diagnostics,
+    );
+    expect([...files.keys()]).toEqual(['grub.cfg', 'xen.cfg', 'createdomain.bin']);
+    expect(diagnostics).toEqual([]);
+    expect(new TextDecoder().decode(files.get('grub.cfg'))).toBe(emitX86Boot(config)['grub.cfg']);
+    expect(readBlob(files.get('createdomain.bin')!).header.arch).toBe('x86_64');
   });
 });

@@ -1,12 +1,13 @@
 // `dombuild xl` and `dombuild import xl`, in-process: exit codes, files written, and the
 // imported YAML loading back as a valid domain.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { probeGuestImage } from '../../images/probe.js';
 import { domainSchema } from '../../schema/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-xl-cli-'));
@@ -73,5 +74,21 @@ describe('dombuild import xl', () => {
     const r = await cli(['import', 'xl', 'bad.cfg']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.cfg:1:8: error \[xl-syntax-unterminated-string\]/);
+  });
+});
+
+describe('dombuild build --only xl', () => {
+  it('writes xl/<domain>.cfg for the runtime domains, the same text as dombuild xl', async () => {
+    const copy = join(dir, 'ex');
+    cpSync(join(import.meta.dirname, '..', '..', 'examples'), copy, { recursive: true });
+    mkdirSync(join(copy, 'images', 'dom0'), { recursive: true });
+    writeFileSync(join(copy, 'images', 'dom0', 'vmlinuz'), probeGuestImage({ marker: 'dom0 stand-in' }));
+    writeFileSync(join(copy, 'images', 'dom0', 'initrd.cpio.gz'), new Uint8Array(4096).fill(0x5a));
+    const out = join(copy, 'out');
+    const r = await cli(['build', join(copy, 'dom0-runtime.yaml'), '-o', out, '--only', 'xl']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(out, 'xl')).sort()).toEqual(['runtime1.cfg', 'runtime2.cfg']);
+    const printed = await cli(['xl', join(copy, 'dom0-runtime.yaml'), '--domain', 'runtime1']);
+    expect(readFileSync(join(out, 'xl', 'runtime1.cfg'), 'utf8')).toBe(printed.stdout);
   });
 });
