@@ -2,14 +2,18 @@
 // each guards and what to do about it. The rules themselves are in problems.ts and raw.ts.
 import { CREATEDOMAIN_PROBLEM_IDS, type CreateDomainProblemId } from './errors.js';
 
-/** Reported by createDomainDiagnostics when a config value has no createdomain bytes yet. */
+/**
+ * Reported by createDomainDiagnostics when a config value has no createdomain bytes yet (e.g.
+ * `sve: max` without the board's SVE length). A warning: Xen resolves it at boot; only the blob,
+ * which records the bytes, cannot.
+ */
 export const CREATEDOMAIN_UNRESOLVABLE = 'createdomain-unresolvable';
 
 export type CreateDomainCheckId = CreateDomainProblemId | typeof CREATEDOMAIN_UNRESOLVABLE;
 
 export interface CreateDomainCheck {
   id: CreateDomainCheckId;
-  severity: 'error';
+  severity: 'error' | 'warning';
   title: string;
   hint: string;
   ref: string;
@@ -115,7 +119,11 @@ const TEXT: Readonly<Record<CreateDomainCheckId, { title: string; hint: string }
 /** Every createdomain check, problems first in CREATEDOMAIN_PROBLEM_IDS order. */
 export const CREATEDOMAIN_CHECKS: readonly CreateDomainCheck[] = (
   [...CREATEDOMAIN_PROBLEM_IDS, CREATEDOMAIN_UNRESOLVABLE] as CreateDomainCheckId[]
-).map((id) => ({ id, severity: 'error', ref: REF, ...TEXT[id] }));
+).map((id) => ({ id, severity: severityOf(id), ref: REF, ...TEXT[id] }));
+
+export function severityOf(id: CreateDomainCheckId): 'error' | 'warning' {
+  return id === CREATEDOMAIN_UNRESOLVABLE ? 'warning' : 'error';
+}
 
 export function createDomainHint(id: string): string | undefined {
   return Object.hasOwn(TEXT, id) ? TEXT[id as CreateDomainCheckId].hint : undefined;

@@ -14,7 +14,7 @@ import { releaseAtLeast } from '../../schema/releases.js';
 import type { ModuleKind } from '../blob/format.js';
 import type { BlobDomainSpec, BlobModule, BlobSpec } from '../blob/types.js';
 import { writeBlob } from '../blob/write.js';
-import { CREATEDOMAIN_UNRESOLVABLE, createDomainHint } from './checks.js';
+import { CREATEDOMAIN_UNRESOLVABLE, createDomainHint, severityOf } from './checks.js';
 import { ALL_CONSTANTS } from './constants.js';
 import type { CreateDomainProblem } from './errors.js';
 import { fieldFor } from './layout.js';
@@ -306,7 +306,7 @@ export function createDomainDiagnostics(config: Config, opts: FromConfigOptions)
       if (!(e instanceof FromConfigError)) throw e;
       const d: Diagnostic = {
         id: CREATEDOMAIN_UNRESOLVABLE,
-        severity: 'error',
+        severity: severityOf(CREATEDOMAIN_UNRESOLVABLE),
         message: e.message,
         path: e.path,
       };

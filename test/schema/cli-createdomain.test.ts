@@ -117,6 +117,12 @@ describe('dombuild validate: createdomain checks', () => {
     expect(off.code).toBe(1);
   });
 
+  it('a value Xen resolves at boot (sve: max) is a warning, not an error', async () => {
+    const r = await report(arm('sve: max'));
+    expect(r.diagnostics.map((d) => [d.id, d.severity])).toEqual([['createdomain-unresolvable', 'warning']]);
+    expect(r.code).toBe(0);
+  });
+
   it('--no-check, --warn and --error take createdomain ids', async () => {
     const file = x86('4.19', 'type: pv, vmtrace: 64K');
     const none = await report(file, '--no-check', 'createdomain-vmtrace');
