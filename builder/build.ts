@@ -63,6 +63,8 @@ export interface BuildInput {
   only?: ReadonlySet<OutputKind>;
   /** Sizes and addresses computed by the script at boot (`setexpr` from `${filesize}`). */
   dynamic?: boolean;
+  /** x86: also write the EXPERIMENTAL hyperlaunch tree (hyperlaunch.dts, hyperlaunch.dtb). */
+  hyperlaunch?: boolean;
   /** Seconds since the epoch for the image headers (SOURCE_DATE_EPOCH). */
   timestamp: number;
 }
@@ -104,7 +106,15 @@ export function buildSystem(input: BuildInput): BuildResult {
     // grub.cfg, xen.cfg, createdomain.bin, plan.json (builder/x86/build.ts).
     const x86Wants = (k: 'x86' | 'blob' | 'xl') => (input.only ? input.only.has(k) : k !== 'xl');
     const x86Files = buildX86Outputs(
-      { config, board, plan, images: input.images, bootRoot: input.bootRoot, wants: x86Wants },
+      {
+        config,
+        board,
+        plan,
+        images: input.images,
+        bootRoot: input.bootRoot,
+        wants: x86Wants,
+        ...(input.hyperlaunch ? { hyperlaunch: true } : {}),
+      },
       diagnostics,
     );
     return { files: x86Files, diagnostics };

@@ -232,4 +232,15 @@ describe('buildX86Outputs (the x86 output folder of dombuild build)', () => {
     expect(new TextDecoder().decode(files.get('grub.cfg'))).toBe(emitX86Boot(config)['grub.cfg']);
     expect(readBlob(files.get('createdomain.bin')!).header.arch).toBe('x86_64');
   });
+
+  it('writes the hyperlaunch tree only when asked', async () => {
+    const config = example();
+    const b = await resolveBoard(config.board, { configDir: join(EXAMPLE, '..'), path: '' });
+    const input = { config, board: b.board!, images: [], bootRoot: join(EXAMPLE, '..'), wants: () => false };
+    expect([...buildX86Outputs(input, []).keys()]).toEqual([]);
+    expect([...buildX86Outputs({ ...input, hyperlaunch: true }, []).keys()]).toEqual([
+      'hyperlaunch.dts',
+      'hyperlaunch.dtb',
+    ]);
+  });
 });
