@@ -43,5 +43,11 @@ export {
   releases,
 } from './releases.js';
 export { ConfigSource, locate, type PathSegment } from './source.js';
+export {
+  isUbootSafe,
+  UBOOT_SAFE_PATTERN,
+  type UbootStringProblem,
+  ubootStringProblem,
+} from './uboot-strings.js';
 export { formatAddress, formatSize, parseSize, U64_MAX } from './units.js';
 export { checkIds, resolveArch, type ValidateOptions, validate } from './validate.js';

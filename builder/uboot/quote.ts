@@ -6,34 +6,14 @@
 //    and '\b' into b after parsing (seen on real U-Boot), so backslashes are refused too.
 //  - Bytes 0x03 and 0x04 are hush's own variable markers: found anywhere in a word, even a quoted
 //    one, they make hush substitute or re-parse. Other control bytes (newline, tab, CR) and
-//    bytes >= 0x80 only complicate matters, so the safe alphabet is printable ASCII minus '.
+//    bytes >= 0x80 only complicate matters, so the safe alphabet is printable ASCII minus ' and \.
 //  - A command that contains any $-expansion is re-parsed after expansion; so the emitter never
 //    puts a user string into a command that also expands a variable.
+import { isUbootSafe, type UbootStringProblem, ubootStringProblem } from '../../schema/uboot-strings.js';
 import { UbootError } from './errors.js';
 
-export type UbootStringProblem = 'control-character' | 'non-ascii' | 'single-quote' | 'backslash';
-
-/** Why `s` cannot be single-quoted for hush, with the index of the first bad character. */
-export function ubootStringProblem(s: string): { index: number; problem: UbootStringProblem } | undefined {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x27) return { index: i, problem: 'single-quote' };
-    if (c === 0x5c) return { index: i, problem: 'backslash' };
-    if (c < 0x20 || c === 0x7f) return { index: i, problem: 'control-character' };
-    if (c > 0x7e) return { index: i, problem: 'non-ascii' };
-  }
-  return undefined;
-}
-
-/**
- * The rule the schema enforces on every string that can reach a U-Boot script (command lines,
- * file names, device-tree paths and string properties): printable ASCII (0x20..0x7e) without
- * the single quote and the backslash. Equivalent regular expression:
- * /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/
- */
-export function isUbootSafe(s: string): boolean {
-  return ubootStringProblem(s) === undefined;
-}
+// The rule itself lives in schema/ (schema cannot import builder), so validation and quoting agree.
+export { isUbootSafe, type UbootStringProblem, ubootStringProblem };
 
 /** `s` as one hush word that U-Boot hands to the command byte for byte. */
 export function quoteUboot(s: string, where?: string): string {

@@ -1,11 +1,11 @@
 // Strings that reach Xen or a U-Boot script: Xen's command-line limit, and the alphabet the U-Boot
-// emitter can quote for hush (printable ASCII without the single quote; builder/uboot/quote.ts).
+// emitter can quote for hush (printable ASCII without ' and \; one rule in schema/uboot-strings.ts).
 import { MAX_CMDLINE } from '../config.js';
 import type { FileRef, KernelRef } from '../fields.js';
 import type { PathSegment } from '../source.js';
+import { isUbootSafe } from '../uboot-strings.js';
 import { type CheckContext, defineCheck, eachDomain } from './check.js';
 
-const UBOOT_SAFE = /^[\x20-\x26\x28-\x7e]*$/;
 const PLAIN_WORDS = /^[A-Za-z_][A-Za-z0-9_.-]*( [A-Za-z0-9_.,:+/@%=-]+)*$/;
 
 interface Str {
@@ -59,19 +59,19 @@ export const cmdlineLength = defineCheck({
 
 export const ubootSafeStrings = defineCheck({
   id: 'uboot-safe-string',
-  title: 'Strings that reach the U-Boot script are printable ASCII without single quotes',
-  ref: 'builder/uboot/quote.ts (hush quoting)',
+  title: 'Strings that reach the U-Boot script are printable ASCII without single quotes or backslashes',
+  ref: 'schema/uboot-strings.ts (hush quoting)',
   run(ctx) {
     if (ctx.config.boot.method !== 'uboot') return;
-    const hint = "use printable ASCII (no control characters, no non-ASCII, no ')";
+    const hint = "use printable ASCII (no control characters, no non-ASCII, no ' or \\)";
     for (const s of cmdlines(ctx))
-      if (!UBOOT_SAFE.test(s.value))
+      if (!isUbootSafe(s.value))
         ctx.report(s.path, 'this command line cannot be quoted safely for U-Boot', { hint });
     for (const r of refs(ctx)) {
       if (r.ref.kind !== 'file') continue;
-      if (!UBOOT_SAFE.test(r.ref.path) || /\s/.test(r.ref.path))
+      if (!isUbootSafe(r.ref.path) || /\s/.test(r.ref.path))
         ctx.report(r.path, 'this file name cannot be used safely in a U-Boot script', {
-          hint: "rename the file: printable ASCII without spaces or '",
+          hint: "rename the file: printable ASCII without spaces, ' or \\",
         });
     }
     ctx.config.boot.extraCommands?.forEach((cmd, j) => {
@@ -86,7 +86,7 @@ export const ubootSafeStrings = defineCheck({
     });
     for (const [d, i] of eachDomain(ctx.config))
       d.passthrough?.devices?.forEach((p, j) => {
-        if (!UBOOT_SAFE.test(p))
+        if (!isUbootSafe(p))
           ctx.report(['domains', i, 'passthrough', 'devices', j], 'this path cannot be quoted for U-Boot', {
             hint,
           });
