@@ -225,7 +225,18 @@ const CUSTOM: Readonly<Record<string, CustomHandler>> = {
       const p = v as Passthrough;
       const out: XlOut[] = [];
       if (p.dtb) out.push(str('device_tree', p.dtb.path));
-      if (p.devices?.length) out.push({ key: 'dtdev', value: [...p.devices], style: 'string' });
+      if (p.devices?.length) {
+        out.push({ key: 'dtdev', value: [...p.devices], style: 'string' });
+        if (!p.iomem?.length && !p.irqs?.length)
+          ctx.problems.push({
+            id: 'xl-passthrough-partial',
+            severity: 'warning',
+            message:
+              'dtdev assigns the devices to the guest, but xl maps MMIO and routes IRQs only from iomem and irqs',
+            sub: 'devices',
+            hint: 'list passthrough.iomem and passthrough.irqs for a domain xl creates',
+          });
+      }
       if (p.iomem?.length) {
         const items: string[] = [];
         p.iomem.forEach((r, i) => {
