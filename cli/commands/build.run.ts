@@ -15,6 +15,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
 
 export function parseOnly(text: string | undefined): Set<OutputKind> | undefined {
@@ -87,9 +88,11 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
     return finish(io, diagnostics);
   }
 
-  diagnostics.push(
-    ...locate(validate(config, { board: toBoardFacts(b.board), source: loaded.source }), loaded.source),
+  const checked = locate(
+    validate(config, { board: toBoardFacts(b.board), source: loaded.source }),
+    loaded.source,
   );
+  diagnostics.push(...(skipsValidation(args) ? demoteChecks(io, checked) : checked));
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
 
   const imgs = await resolveImages(config, { configDir });

@@ -21,6 +21,12 @@ export const buildCommand: CommandSpec = {
         type: 'string',
         describe: 'Comma-separated outputs: dtb,uboot,fit,blob,xl,x86 (default: dtb,uboot,fit)',
       })
+      .option('validate', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'FOR TESTS: --no-validate reports the checks as warnings and writes the outputs anyway (a tree real Xen may refuse)',
+      })
       .option('dynamic', {
         type: 'boolean',
         describe: 'The script computes sizes and addresses at boot from the loaded files (setexpr)',

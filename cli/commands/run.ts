@@ -31,6 +31,16 @@ export const runCommand: CommandSpec = {
         describe: 'DOMAIN=TEXT (or DOMAIN=/REGEX/): what that domain must print; probes need none',
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'Do not stream the console' })
+      .option('xen-release', {
+        type: 'string',
+        describe: "Boot this Xen release instead of the config's xen.release (e.g. 4.20)",
+      })
+      .option('validate', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'FOR TESTS: --no-validate reports the checks as warnings and boots anyway, to see what real Xen does with a bad tree',
+      })
       .example('$0 run examples/minimal.yaml', 'both probe guests up, on the cached Xen 4.17')
       .example('$0 run sys.yaml --method uboot --junit report.xml', 'through U-Boot, with a CI report'),
   run: async (args, io) => (await import('./run.run.js')).runRun(args, io),
