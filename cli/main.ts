@@ -41,7 +41,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .strict()
     .demandCommand(1, 'Say which command to run; see the list above.')
     .recommendCommands()
-    // Only a terminal has columns; asking a fake IO's process for them would open stdout for nothing.
+    // Only a terminal has columns. Not touching stdout otherwise also keeps the start-up snapshot's
+    // warm-up (a fake IO) from opening it, which a snapshot cannot hold.
     .wrap(Math.min(100, (io.isTTY ? process.stdout.columns : undefined) ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
