@@ -12,7 +12,7 @@ import { type DtbOrigin, loadBoardDtb } from './dtb-source.js';
 import { applyDtbFacts } from './merge.js';
 import { checkQemuQ35Params, QEMU_Q35_DEFAULTS, qemuQ35Board } from './qemu-q35.js';
 import { checkQemuVirtParams, QEMU_VIRT_DEFAULTS, type QemuVirtParams, qemuVirtBoard } from './qemu-virt.js';
-import type { Arch, Board, BoardDiagnostic } from './types.js';
+import type { Board, BoardDiagnostic } from './types.js';
 import { parseUserBoard } from './user-board.js';
 
 export { type BoardListing, DEFAULT_BOARD, listBoards } from './catalog.js';

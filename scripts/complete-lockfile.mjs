@@ -9,7 +9,7 @@ const file = process.argv[2];
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const pk = lock.packages;
 let added = 0;
-for (const [path, entry] of Object.entries(pk)) {
+for (const [_path, entry] of Object.entries(pk)) {
   for (const [dep, ver] of Object.entries(entry.optionalDependencies ?? {})) {
     const key = `node_modules/${dep}`;
     if (pk[key]) continue;

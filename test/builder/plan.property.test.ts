@@ -100,7 +100,7 @@ function build(c: Case) {
     },
     dtb: { kind: 'user', hint: '' },
   };
-  const domains = c.domains.map((d, i) => {
+  const domains = c.domains.map((_d, i) => {
     const extra: Record<string, unknown> = {};
     if (i === 0 && c.staticMem.length > 0)
       extra.staticMemory = c.staticMem.map((r) => ({ base: hex(r.start), size: hex(r.size) }));
