@@ -125,7 +125,18 @@ export const bootSchema = z
       .default('uboot')
       .describe('uboot: U-Boot script; direct: QEMU loader; efi: xen.cfg; grub: multiboot2 (x86)'),
     align: size().prefault('2M').describe('Alignment of every loaded image'),
-    load: z.string().min(1).max(256).default('tftpb').describe('U-Boot load command (LOAD_CMD)'),
+    load: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('U-Boot load command (LOAD_CMD), e.g. "tftpb" or "load mmc 0:1"; default: the board\'s'),
+    dynamic: z
+      .boolean()
+      .optional()
+      .describe(
+        'U-Boot script computes sizes and addresses at boot from the loaded files (setexpr on the loaded file size); default false',
+      ),
     command: z
       .enum(['booti', 'bootm', 'bootz', 'bootefi', 'none'])
       .optional()

@@ -101,8 +101,9 @@ export const ubootLoadCommand = defineCheck({
   run(ctx) {
     if (ctx.config.boot.method !== 'uboot') return;
     const hint = 'letters, digits and _.,:+/@%=- only, words separated by single spaces';
-    if (!PLAIN_WORDS.test(ctx.config.boot.load))
-      ctx.report(['boot', 'load'], `"${ctx.config.boot.load}" is not a plain U-Boot command`, { hint });
+    const load = ctx.config.boot.load;
+    if (load !== undefined && !PLAIN_WORDS.test(load))
+      ctx.report(['boot', 'load'], `"${load}" is not a plain U-Boot command`, { hint });
     for (const r of refs(ctx))
       if (r.ref.kind === 'file' && r.ref.load !== undefined && !PLAIN_WORDS.test(r.ref.load))
         ctx.report([...r.path, 'load'], `"${r.ref.load}" is not a plain U-Boot command`, { hint });

@@ -62,8 +62,9 @@ describe.skipIf(!gate.available)(
       const payload = new Uint8Array(readFileSync(join(dir, 'x.source')));
       expect(payload.subarray(8)).toEqual(files.get('boot.source'));
       const source = new TextDecoder().decode(files.get('boot.source'));
-      expect(source).toContain("tftpb 0x41000000 'fixtures/dom0less-board.dts'");
-      expect(source).toContain("tftpb 0x40800000 'out/alpha-device-tree.dtb'");
+      // the config sets no boot.load, so the board's own load command is used
+      expect(source).toContain("load mmc 0:1 0x41000000 'fixtures/dom0less-board.dts'");
+      expect(source).toContain("load mmc 0:1 0x40800000 'out/alpha-device-tree.dtb'");
     });
 
     it('boot.itb: dumpimage lists every image with its sha256 and extracts it byte for byte', () => {
