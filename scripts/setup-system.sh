@@ -23,7 +23,8 @@ DEBS="$CACHE_ROOT/debs"
 # (the cross compiler for the createdomain probe, bookworm's libxen-dev for libxlutil) and
 # xmllint, which judges the JUnit XML `dombuild run --junit` writes.
 PACKAGES=(qemu-system-arm qemu-system-x86 qemu-system-misc u-boot-qemu u-boot-tools
-  device-tree-compiler cpio gzip gcc-aarch64-linux-gnu libxen-dev libxml2-utils)
+  device-tree-compiler cpio gzip gcc gcc-aarch64-linux-gnu libxen-dev libxml2-utils
+  libarchive-tools librsvg2-bin grub-common)
 
 # Downloaded only, never installed: key|package-spec|suite. The key names the cache folder.
 # "@linux-arm64" / "@linux-amd64" are resolved to the current kernel ABI package below.
