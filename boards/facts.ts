@@ -1,8 +1,10 @@
 // Board → the facts schema's validation needs (schema/board.ts), so the schema never imports boards/.
+import type { Tree } from '../devicetree/tree.js';
 import type { BoardFacts } from '../schema/board.js';
 import type { Board } from './types.js';
 
-export function toBoardFacts(board: Board): BoardFacts {
+/** `tree`: the board DTB when one was read, so checks can see its /aliases (dtuart=serial0). */
+export function toBoardFacts(board: Board, tree?: Tree): BoardFacts {
   const facts: BoardFacts = {
     name: board.name,
     arch: board.arch,
@@ -16,5 +18,6 @@ export function toBoardFacts(board: Board): BoardFacts {
     facts.gic = board.gic.maxSpis === undefined ? { version } : { version, maxSpis: board.gic.maxSpis };
   }
   if (board.console !== undefined) facts.uart = { path: board.console };
+  if (tree) facts.aliases = (tree.root.child('aliases')?.props ?? []).map((p) => p.name);
   return facts;
 }

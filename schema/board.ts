@@ -24,4 +24,6 @@ export interface BoardFacts {
   sveMaxBits?: number;
   /** The UART Xen uses (dtuart): its DT path and SPI, if any. */
   uart?: { path: string; irq?: number };
+  /** Alias names under the board DTB's /aliases (empty: the tree has none); absent when no DTB was read. */
+  aliases?: string[];
 }

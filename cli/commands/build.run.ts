@@ -89,7 +89,7 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   }
 
   const checked = locate(
-    validate(config, { board: toBoardFacts(b.board), source: loaded.source }),
+    validate(config, { board: toBoardFacts(b.board, b.tree), source: loaded.source }),
     loaded.source,
   );
   diagnostics.push(...(skipsValidation(args) ? demoteChecks(io, checked) : checked));

@@ -193,6 +193,31 @@ export const vcpusLimit = defineCheck({
   },
 });
 
+export const dtuartAlias = defineCheck({
+  id: 'dtuart-alias',
+  title: "A dtuart= that names an alias (not a /path) names one the board DTB's /aliases has",
+  severity: 'warning',
+  ref: 'xen-dt-bindings.md §6 (console=dtuart, dtuart=<path/alias>)',
+  run(ctx) {
+    const known = ctx.board?.aliases;
+    const value = cmdlineValue(ctx.config.xen.cmdline, 'dtuart');
+    if (known === undefined || value === undefined) return;
+    // Xen splits off ":options", then looks a leading "/" up as a path and anything else as an alias.
+    const spec = value.split(':')[0]!;
+    if (spec === '' || spec.startsWith('/') || known.includes(spec)) return;
+    const uart = ctx.board?.uart?.path;
+    ctx.report(
+      ['xen', 'cmdline'],
+      `dtuart=${spec} names an alias the board's device tree does not have: Xen finds no console and prints nothing`,
+      {
+        hint: uart?.startsWith('/')
+          ? `use dtuart=${uart}`
+          : 'give the UART by its device-tree path (dtuart=/...)',
+      },
+    );
+  },
+});
+
 export const passthroughIommu = defineCheck({
   id: 'passthrough-iommu',
   title: 'iommu: false is not combined with a partial device tree (Xen turns the IOMMU on anyway)',

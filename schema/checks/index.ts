@@ -62,6 +62,7 @@ export function checkTable(): readonly Check[] {
     arm.v8rMpu,
     arm.grantVersionMax,
     arm.vcpusLimit,
+    arm.dtuartAlias,
     arm.passthroughIommu,
     arm.passthroughIrqs,
     arm.systemLlcColors,

@@ -244,6 +244,12 @@ export const fixtures: Record<string, Fixture> = {
     badOpts: { board: testBoard({ gic: { version: 2 } }) },
     goodOpts: { board: testBoard({ gic: { version: 2 } }) },
   },
+  'dtuart-alias': {
+    bad: cfg({ xen: { release: '4.21', image: 'x', cmdline: 'console=dtuart dtuart=serial0' } }),
+    good: cfg({ xen: { release: '4.21', image: 'x', cmdline: 'console=dtuart dtuart=serial0:115200' } }),
+    badOpts: { board: testBoard({ aliases: [] }) },
+    goodOpts: { board: testBoard({ aliases: ['serial0'] }) },
+  },
   'passthrough-iommu': {
     bad: cfg({}, { iommu: false, passthrough: { dtb: 'p.dtb' } }),
     good: cfg({}, { iommu: true, passthrough: { dtb: 'p.dtb' } }),
