@@ -12,7 +12,7 @@ import { buildSystem, OUTPUT_FILES } from '../../builder/build.js';
 import { resolveImages } from '../../builder/images.js';
 import { planLayout } from '../../builder/plan/layout.js';
 import { writeDtb } from '../../devicetree/dtb.js';
-import { type BootSpec, qemuArgv, ubootKeystrokes } from '../../qemu/argv.js';
+import { type BootSpec, type QemuCommand, qemuArgv, ubootKeystrokes } from '../../qemu/argv.js';
 import { cacheRootFrom, locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { ConsoleLine, Expectation } from '../../qemu/console.js';
 import { QemuError } from '../../qemu/errors.js';
@@ -31,7 +31,11 @@ import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
 
 // `run` places generated and cached files itself, so these build warnings are not the user's.
-const RUN_HANDLES = new Set(['uboot-path-outside-root', 'xen-image-missing', 'uboot-image-placeholder']);
+export const RUN_HANDLES = new Set([
+  'uboot-path-outside-root',
+  'xen-image-missing',
+  'uboot-image-placeholder',
+]);
 
 function parseExpect(list: unknown): Map<string, string | RegExp> {
   const out = new Map<string, string | RegExp>();
@@ -83,24 +87,37 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       path: 'board',
       ...(d.hint ? { hint: d.hint } : {}),
     });
-  if (!b.board || !b.tree) return finish(io, diagnostics);
-  const board = b.board;
-  if (board.arch !== 'arm64') {
-    throw new UsageError(
-      `run boots arm64 boards; ${board.name} is ${board.arch} (x86 systems are not built by this version)`,
-    );
-  }
-
-  const method = (typeof args.method === 'string' ? args.method : config.boot.method) as string;
-  if (method !== 'direct' && method !== 'uboot')
-    throw new UsageError(`run boots with direct or uboot, not ${method}`);
-  config = { ...config, boot: { ...config.boot, method } };
+  if (!b.board) return finish(io, diagnostics);
   if (args.xenRelease !== undefined) {
     const release = String(args.xenRelease);
     if (!isXenRelease(release))
       throw new UsageError(`--xen-release ${release}: not a Xen release dombuild knows`);
     config = { ...config, xen: { ...config.xen, release } };
   }
+  if (b.board.arch === 'x86_64') {
+    // x86 Xen reads no device tree: QEMU's multiboot loader takes the module list builder/x86 emits.
+    const { runX86 } = await import('./run.x86.js');
+    return runX86({
+      args,
+      io,
+      file,
+      config,
+      board: b.board,
+      source: loaded.source,
+      diagnostics,
+      extra,
+      timeout,
+    });
+  }
+  if (!b.tree) return finish(io, diagnostics);
+  const board = b.board;
+  if (board.arch !== 'arm64')
+    throw new UsageError(`run boots arm64 and x86_64 boards; ${board.name} is ${board.arch}`);
+
+  const method = (typeof args.method === 'string' ? args.method : config.boot.method) as string;
+  if (method !== 'direct' && method !== 'uboot')
+    throw new UsageError(`run boots with direct or uboot, not ${method}`);
+  config = { ...config, boot: { ...config.boot, method } };
   if (!config.xen.image) {
     // The Debian build of the config's release, as scripts/setup-system.sh caches it.
     const cacheRoot = cacheRootFrom(io.env, io.env.HOME ?? homedir());
@@ -184,7 +201,38 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     if (e instanceof QemuError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
     throw e;
   }
-  const command = qemuArgv(spec);
+  return bootAndReport({
+    io,
+    args,
+    file,
+    label: method,
+    command: qemuArgv(spec),
+    expectations,
+    work,
+    timeout,
+    uboot: method === 'uboot',
+  });
+}
+
+export interface BootJob {
+  io: CliIO;
+  args: Record<string, unknown>;
+  /** The config file, for the progress line and the JUnit suite name. */
+  file: string;
+  /** How it boots: direct, uboot, multiboot. */
+  label: string;
+  command: QemuCommand;
+  expectations: Expectation[];
+  /** The scratch folder: removed after a good run, kept (and named) after a failed one. */
+  work: string;
+  timeout: number;
+  uboot: boolean;
+}
+
+/** Boots, streams the console, writes the log and JUnit report, prints the summary; the exit code. */
+export async function bootAndReport(job: BootJob): Promise<number> {
+  const { io, args, file, command, expectations, work, timeout } = job;
+  const method = job.label;
   const names = new Map(
     expectations.filter((e) => e.domid !== undefined).map((e) => [e.domid as number, e.domain]),
   );
@@ -219,7 +267,7 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       // U-Boot or Xen speaks within a second or two; a silent console means Xen has no console.
       firstOutputTimeoutMs: Math.min(timeout, 30) * 1000,
       handover: 'Starting kernel ...',
-      ...(method === 'uboot' ? { input: ubootKeystrokes() } : {}),
+      ...(job.uboot ? { input: ubootKeystrokes() } : {}),
       ...(onLine ? { onLine } : {}),
     });
   } catch (e) {
@@ -264,12 +312,12 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   return result.ok ? 0 : 1;
 }
 
-function finish(io: CliIO, diagnostics: Diagnostic[]): number {
+export function finish(io: CliIO, diagnostics: Diagnostic[]): number {
   printDiagnostics(io, diagnostics);
   return 1;
 }
 
-function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
+export function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
   for (const d of diagnostics) {
     const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
     const path = d.path ? ` ${d.path}:` : '';
