@@ -320,13 +320,21 @@ function hex(n: number): string {
 export interface WriteDtbOptions {
   /** Layout version; 17 (dtc's default) unless asked for 16. */
   version?: 16 | 17;
+  /**
+   * A strings block to write verbatim instead of dtc's. Each property name then points at the
+   * first place its bytes and NUL occur in the block, the whole string or the tail of a longer
+   * one, as libfdt's fdt_find_string does; a name the block lacks is a TreeError. This is how a
+   * blob libfdt edited looks (fdtoverlay keeps the base's block and appends new names to it).
+   */
+  stringsBlock?: Uint8Array;
 }
 
 /**
  * Flattens a tree exactly as `dtc -I dts -O dtb` does: header, 8-aligned reserve map after it
  * with a (0, 0) terminator, the structure block (properties before children, each value padded
  * to 4), then the strings block in first-use order with dtc's sharing of whole and tail strings,
- * and no padding after it. Labels, hints and positions do not reach the blob.
+ * and no padding after it (or `opts.stringsBlock` as given). Labels, hints and positions do not
+ * reach the blob.
  */
 export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
   const version = opts.version ?? 17;
@@ -337,7 +345,7 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
 
   // Pass 1: sizes and the strings block, in the order dtc meets the names. Pass 2 walks the
   // same order, so per-node and per-property results are kept in plain arrays.
-  const strings = new StringTable();
+  const strings = opts.stringsBlock ? new GivenStrings(opts.stringsBlock) : new StringTable();
   const nodeNames: (string | Uint8Array)[] = [];
   const nameOffs: number[] = [];
   let structSize = 4; // FDT_END
@@ -442,6 +450,40 @@ function asciiOrBytes(name: string, what: string): string | Uint8Array {
     if (c >= 0x80) ascii = false;
   }
   return ascii ? name : encoder.encode(name);
+}
+
+/** A caller's strings block, searched (not extended) for each name. */
+class GivenStrings {
+  private readonly text: string;
+  private readonly byName = new Map<string, number>();
+  readonly length: number;
+
+  constructor(private readonly block: Uint8Array) {
+    // one char per byte, so a name's bytes are found by the native string search
+    const chunks: string[] = [];
+    for (let i = 0; i < block.length; i += 0x8000)
+      chunks.push(String.fromCharCode(...block.subarray(i, i + 0x8000)));
+    this.text = chunks.join('');
+    this.length = block.length;
+  }
+
+  offsetOf(name: string): number {
+    let off = this.byName.get(name);
+    if (off === undefined) {
+      const bytes = asciiOrBytes(name, 'property');
+      let key = '';
+      if (typeof bytes === 'string') key = bytes;
+      else for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i]!);
+      off = this.text.indexOf(`${key}\0`);
+      if (off < 0) throw new TreeError(`property name "${name}" is not in the given strings block`);
+      this.byName.set(name, off);
+    }
+    return off;
+  }
+
+  writeTo(out: Uint8Array, at: number): void {
+    out.set(this.block, at);
+  }
 }
 
 /**
