@@ -16,7 +16,7 @@ import { chosenDtsi } from './dom0less/dtsi.js';
 import { applyEdits, overlayTree } from './dom0less/edits.js';
 import { systemDtb as makeSystemDtb } from './dom0less/system-dtb.js';
 import { buildSystemFit } from './fit.js';
-import type { ResolvedImage } from './images.js';
+import { imageConfigPath, type ResolvedImage } from './images.js';
 import { buildPartialDtbs } from './passthrough/partial.js';
 import { planToJson } from './plan/json.js';
 import type { BootPlan, PlannedImage } from './plan/types.js';
@@ -159,7 +159,7 @@ export function buildSystem(input: BuildInput): BuildResult {
         id: 'build-generated-too-big',
         severity: 'error',
         message: `${name} is ${bytes.length} bytes but the plan reserved ${img.effectiveSize}`,
-        path: '',
+        path: imageConfigPath(config, img) ?? '',
       });
     }
   }
@@ -208,6 +208,7 @@ export function buildSystem(input: BuildInput): BuildResult {
       bytes,
       timestamp: input.timestamp,
       description: header[0]!,
+      configPath: (img) => imageConfigPath(config, img),
     });
     // Without every image there is no FIT; that is only a problem when the FIT was asked for.
     for (const d of fit.diagnostics)
@@ -263,14 +264,18 @@ function scriptSource(
   const modules = dom.modules;
   const resolved = new Map(input.images.map((i) => [i.name, i]));
   // Paths the loader uses are relative to the boot root (the TFTP root or the boot partition).
-  const underRoot = (abs: string, what: string): string => {
+  // Files dombuild writes itself (probe guests, partial DTBs, boot.itb) live in the output folder;
+  // when that is not under the boot root it is the root (qemu/system.ts serves it over TFTP), so
+  // they load by their base name and there is nothing for the user to fix.
+  const underRoot = (abs: string, what: string, path: string, ours = false): string => {
     const rel = relative(input.bootRoot, abs);
     if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel;
+    if (ours) return basename(abs);
     diagnostics.push({
       id: 'uboot-path-outside-root',
       severity: 'warning',
       message: `${what}: ${abs} is outside the boot root ${input.bootRoot}; the script loads it as "${basename(abs)}"`,
-      path: '',
+      path,
       hint: 'keep images and the output folder under the boot root (the config folder by default)',
     });
     return basename(abs);
@@ -278,13 +283,13 @@ function scriptSource(
   const bootPath = (img: PlannedImage): string => {
     const r = resolved.get(img.name);
     if (r?.generated || r?.reservedOnly || (!r?.file && img.role === 'device-tree'))
-      return underRoot(join(input.outDir, generatedFileName(img.name, img.role)), img.name);
-    if (r?.file) return underRoot(r.file, img.name);
+      return underRoot(join(input.outDir, generatedFileName(img.name, img.role)), img.name, '', true);
+    if (r?.file) return underRoot(r.file, img.name, imageConfigPath(config, img) ?? '');
     diagnostics.push({
       id: 'uboot-image-placeholder',
       severity: 'warning',
       message: `${img.name} has no file; the script loads "${img.name}" from the boot root`,
-      path: img.role === 'xen' ? 'xen.image' : '',
+      path: imageConfigPath(config, img) ?? '',
       hint: 'put the image there, or name it in the config',
     });
     return img.name;
@@ -294,7 +299,7 @@ function scriptSource(
     // the finished system DTB; nothing is edited at boot.
     if (!board.uboot) return undefined;
     const load = ubootCommandWords(config.boot.load ?? board.uboot.loadCommand, 'boot.load').join(' ');
-    const fit = underRoot(join(input.outDir, OUTPUT_FILES.bootItb), 'boot.itb');
+    const fit = underRoot(join(input.outDir, OUTPUT_FILES.bootItb), 'boot.itb', '', true);
     const at = `0x${plan.fitAddress.toString(16)}`;
     return `${[
       ...header.map((h) => `# ${h}`),
@@ -328,7 +333,12 @@ function scriptSource(
   const slot = dtbImg?.effectiveSize ?? 0x100000n;
   const fdt: ScriptSpec['fdt'] =
     board.dtb.kind === 'file'
-      ? { kind: 'file', file: underRoot(board.dtb.path, 'board DTB'), addr: plan.dtbAddress, slotSize: slot }
+      ? {
+          kind: 'file',
+          file: underRoot(board.dtb.path, 'board DTB', 'board'),
+          addr: plan.dtbAddress,
+          slotSize: slot,
+        }
       : { kind: 'control', addr: plan.dtbAddress, slotSize: slot };
   const spec: ScriptSpec = {
     loadCommand: config.boot.load ?? board.uboot.loadCommand,

@@ -13,7 +13,15 @@ export interface FitInput {
   /** Seconds since the epoch (SOURCE_DATE_EPOCH, from the CLI). */
   timestamp: number;
   description: string;
+  /** The config field an image comes from, so a diagnostic points there (builder/images.ts). */
+  configPath?: (img: PlannedImage) => string | undefined;
 }
+
+/** Where a Xen binary comes from when the config names none (scripts/setup-system.sh's cache). */
+export const XEN_IMAGE_HINT =
+  "set xen.image to a Xen binary for this release; `bash scripts/setup-system.sh` caches Debian's Xen at " +
+  '~/.cache/dombuild/debs/xen-hypervisor-4.17-arm64-bookworm/boot/xen-4.17-arm64 ' +
+  '(4.20: debs/xen-hypervisor-4.20-arm64-trixie/boot/xen-4.20-arm64; DOMBUILD_CACHE moves the cache)';
 
 const FIT_TYPE: Partial<Record<ImageRole, FitImageType>> = {
   xen: 'kernel',
@@ -43,8 +51,8 @@ export function buildSystemFit(input: FitInput): { fit?: Uint8Array; diagnostics
         id: 'fit-image-missing',
         severity: 'warning',
         message: `${img.name} is not available${img.placeholder ? ' (placeholder size in the plan)' : ''}; boot.itb not written`,
-        path: '',
-        hint: 'give every image a file (xen.image included) to get a FIT',
+        path: input.configPath?.(img) ?? '',
+        hint: img.role === 'xen' ? XEN_IMAGE_HINT : 'give every image a file to get a FIT',
       });
       return;
     }

@@ -9,6 +9,7 @@ import { buildSystem, OUTPUT_KINDS, type OutputKind } from '../../builder/build.
 import { resolveImages } from '../../builder/images.js';
 import { planLayout } from '../../builder/plan/layout.js';
 import { writeDtb } from '../../devicetree/dtb.js';
+import { locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { loadConfig } from '../../schema/load.js';
 import { locate } from '../../schema/source.js';
@@ -145,7 +146,15 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
     dynamic,
     timestamp,
   });
-  diagnostics.push(...locate(built.diagnostics, loaded.source));
+  const xenHint = cachedXenHint(config.xen.release, cacheDir);
+  diagnostics.push(
+    ...locate(
+      built.diagnostics.map((d) =>
+        xenHint && d.id === 'fit-image-missing' && d.path === 'xen.image' ? { ...d, hint: xenHint } : d,
+      ),
+      loaded.source,
+    ),
+  );
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
   printDiagnostics(io, diagnostics);
   try {
@@ -156,6 +165,17 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
     throw e;
   }
   return 0;
+}
+
+/** When scripts/setup-system.sh already cached Debian's Xen for this release: its exact path. */
+function cachedXenHint(release: string, cacheDir: string | undefined): string | undefined {
+  if (!cacheDir || (release !== '4.17' && release !== '4.20')) return undefined;
+  try {
+    const xen = locateAsset(cacheDir, xenAssetId(release, 'arm64'));
+    return `set xen.image: ${xen.path} (Debian's Xen ${release}, cached by scripts/setup-system.sh)`;
+  } catch {
+    return undefined;
+  }
 }
 
 function fromBoard(d: BoardDiagnostic): Diagnostic {
