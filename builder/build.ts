@@ -189,11 +189,17 @@ export function buildSystem(input: BuildInput): BuildResult {
       }
     } catch (e) {
       if (!(e instanceof UbootError)) throw e;
+      // an error about a plan image ("alpha/kernel", "alpha/kernel.loadCommand") points at the
+      // config field the image comes from
+      const w = e.where ?? '';
+      const img = plan.images.find((i) => w === i.name || w.startsWith(`${i.name}.`));
+      const field = img && imageConfigPath(config, img);
+      const suffix = img && w === `${img.name}.loadCommand` ? '.load' : '';
       diagnostics.push({
         id: `uboot-${e.code.toLowerCase().replace(/_/g, '-')}`,
         severity: 'error',
         message: e.message,
-        path: e.where ?? '',
+        path: field ? `${field}${suffix}` : w,
         ...(e.hint ? { hint: e.hint } : {}),
       });
     }

@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildSystem } from '../../builder/build.js';
 import { XEN_IMAGE_HINT } from '../../builder/fit.js';
 import { runCli } from '../../cli/main.js';
 import { probeGuestImage } from '../../images/probe.js';
+import { input } from './build-input.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'dombuild-build-diags-'));
@@ -104,5 +106,16 @@ describe('build diagnostics', () => {
     expect(warned[0]).toMatch(
       /outside\.yaml:9:13: warning \(uboot-path-outside-root\): domains\[1\]\.kernel:/,
     );
+  });
+
+  it("a U-Boot error about an image names that image's config field, not the plan name", () => {
+    const inp = input();
+    const alpha = inp.images.find((i) => i.name === 'alpha/kernel')!;
+    alpha.loadCommand = 'tftpb; reset'; // what validation refuses, forced past it
+    const r = buildSystem({ ...inp, only: new Set(['uboot']) });
+    expect(r.diagnostics.map((d) => [d.id, d.path])).toContainEqual([
+      'uboot-unsafe-word',
+      'domains[0].kernel.load',
+    ]);
   });
 });
