@@ -146,5 +146,5 @@ async function boardFacts(
     if (d.hint) diag.hint = d.hint;
     diags.push(diag);
   }
-  return r.board ? toBoardFacts(r.board) : undefined;
+  return r.board ? toBoardFacts(r.board, r.tree) : undefined;
 }
