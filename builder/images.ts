@@ -154,7 +154,10 @@ export async function resolveImages(
   const images: ResolvedImage[] = [];
   // One run looks at a file once: keyed by path, size and mtime, so a file rewritten in between
   // is looked at again rather than mixed up.
-  const seen = new Map<string, { ends?: Promise<Uint8Array>; sha?: Promise<{ hex: string; bytes: number }> }>();
+  const seen = new Map<
+    string,
+    { ends?: Promise<Uint8Array>; sha?: Promise<{ hex: string; bytes: number }> }
+  >();
 
   const fromFile = async (
     name: string,
@@ -192,8 +195,8 @@ export async function resolveImages(
       return unreadable(e);
     }
     const key = `${st.size}:${st.mtimeMs}:${file}`;
-    let entry = seen.get(key);
-    if (!entry) seen.set(key, (entry = {}));
+    const entry = seen.get(key) ?? {};
+    seen.set(key, entry);
     const img: ResolvedImage = {
       name,
       role,
@@ -204,7 +207,8 @@ export async function resolveImages(
     if (hash) {
       let sum: { hex: string; bytes: number };
       try {
-        sum = await (entry.sha ??= files.sha256(file));
+        entry.sha ??= files.sha256(file);
+        sum = await entry.sha;
       } catch (e) {
         return unreadable(e);
       }
@@ -225,7 +229,8 @@ export async function resolveImages(
     if (role === 'kernel' || role === 'xen') {
       let view: Uint8Array;
       try {
-        view = await (entry.ends ??= kernelEnds(files, file, st.size));
+        entry.ends ??= kernelEnds(files, file, st.size);
+        view = await entry.ends;
       } catch (e) {
         if (e instanceof ChangedError) return changed();
         return unreadable(e);

@@ -96,7 +96,9 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   diagnostics.push(...(skipsValidation(args) ? demoteChecks(io, checked) : checked));
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
 
-  const imgs = await resolveImages(config, { configDir });
+  // Hashing reads every image whole: a partial build (--only) with neither the blob, which needs
+  // the hashes, nor the FIT, which reads the images anyway, skips it and plan.json has no sha256.
+  const imgs = await resolveImages(config, { configDir, hash: !only || only.has('blob') || only.has('fit') });
   diagnostics.push(...locate(imgs.diagnostics, loaded.source));
   if (imgs.diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
 

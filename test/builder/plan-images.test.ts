@@ -86,7 +86,11 @@ describe('resolveImages', () => {
     });
     const { images } = await resolveImages(cfg, {
       configDir: dir,
-      read: () => Promise.reject(new Error('no disk')),
+      files: {
+        stat: () => Promise.reject(new Error('no disk')),
+        readAt: () => Promise.reject(new Error('no disk')),
+        sha256: () => Promise.reject(new Error('no disk')),
+      },
     });
     const p = images.find((i) => i.name === 'p/kernel')!;
     const q = images.find((i) => i.name === 'q/kernel')!;
