@@ -49,6 +49,11 @@ describe('built-in boards', () => {
       gic: { version: 3, maxSpis: 256 },
       uart: { path: '/pl011@9000000' },
     });
+    // with the tree: its /aliases names (QEMU's virt tree has none), for the dtuart-alias check
+    expect(toBoardFacts(r.board!, r.tree).aliases).toEqual([]);
+    const tree = r.tree!;
+    tree.root.ensureChild('aliases').setProp('serial0', new TextEncoder().encode('/pl011@9000000\0'));
+    expect(toBoardFacts(r.board!, tree).aliases).toEqual(['serial0']);
   });
 
   it('takes parameters from a spec string and from a config object', async () => {
