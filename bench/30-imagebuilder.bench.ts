@@ -4,11 +4,15 @@
 // build within 1.3x of the empty node, the 64-guest build at least 8x faster than ImageBuilder, and
 // time linear in guests.
 //
-// Xen on Arm takes at most 32 boot modules (MAX_MODULES, Xen and the DTB included), so a valid
-// dom0less system has at most 30 boot-time guests with one kernel each: dombuild rejects the 64-guest
-// system (check module-count) where ImageBuilder writes a script whose extra modules Xen drops. The
-// bench therefore also times 30 guests (the first 30 of imagebuilder-64.yaml) on both sides, and
-// compares at 64 only if dombuild accepts that system.
+// Xen on Arm takes at most 32 boot modules (MAX_MODULES, Xen and the DTB included; Xen prints
+// "Ignoring ... boot module ... (too many)" for the rest: xen/include/xen/bootinfo.h and
+// add_boot_module in xen/common/device-tree/bootinfo.c), so a valid dom0less system has at most 30
+// boot-time guests with one kernel each: dombuild rejects the 64-guest system (check module-count)
+// where ImageBuilder writes a script whose extra modules Xen drops. The bench therefore also times
+// 30 guests (the first 30 of imagebuilder-64.yaml) on both sides. The issue's comparison at 64 is
+// timed with `build --no-validate` (the checks run and are reported as warnings), and only when
+// module-count is the one check that refuses it: that system does not boot on Xen, and the
+// figures say so.
 //
 // ImageBuilder is not in this repository. It is checked out at bench time into a temp folder from
 // $IMAGEBUILDER (a checkout, or a git directory) or from the mirror the project's fetch tool keeps
@@ -34,6 +38,7 @@ import type { Report } from './run.js';
 export const title = 'dombuild build --only uboot vs ImageBuilder uboot-script-gen';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const NOT_BOOTABLE = 'not bootable on Xen (MAX_MODULES 32), timed for comparison only';
 const MiB = 1 << 20;
 const XEN_SIZE = 1 * MiB;
 const KERNEL_SIZE = 4 * MiB;
@@ -172,19 +177,23 @@ export default async function (report: Report): Promise<void> {
     const rejected: string[] = [];
     for (const { n } of SYSTEMS) {
       const dir = join(work, `sys${n}`);
-      const once = spawnSync(bin, ['build', 'system.yaml', '--only', 'uboot', '-o', 'out'], {
-        cwd: dir,
-        env,
-        encoding: 'utf8',
-      });
-      const refusal = once.stderr.match(/error \(([a-z0-9-]+)\): ([^\n]*)/);
-      if (once.status === 1 && refusal) {
-        rejected.push(`${n} guests: dombuild refuses the system (${refusal[1]}: ${refusal[2]})`);
-        continue;
+      const argv = [bin, 'build', 'system.yaml', '--only', 'uboot', '-o', 'out'];
+      const once = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env, encoding: 'utf8' });
+      const refusals = [...once.stderr.matchAll(/error \(([a-z0-9-]+)\): ([^\n]*)/g)];
+      if (once.status === 1 && refusals.length > 0) {
+        const why = refusals.map((r) => `${r[1]}: ${r[2]}`).join('; ');
+        if (!refusals.every((r) => r[1] === 'module-count')) {
+          rejected.push(`${n} guests: dombuild refuses the system (${why})`);
+          continue;
+        }
+        rejected.push(
+          `${n} guests: dombuild refuses the system (${why}); timed with --no-validate: ${NOT_BOOTABLE}`,
+        );
+        argv.push('--no-validate');
       }
       cmds.push({
-        label: `dombuild build --only uboot (${n} guests)`,
-        argv: [bin, 'build', 'system.yaml', '--only', 'uboot', '-o', 'out'],
+        label: `dombuild build --only uboot${argv.includes('--no-validate') ? ' --no-validate' : ''} (${n} guests)`,
+        argv,
         cwd: dir,
         env,
       });
@@ -245,8 +254,9 @@ export default async function (report: Report): Promise<void> {
       const db = find('dombuild', n);
       const ib = find('ImageBuilder', n);
       if (db && ib) {
+        const caveat = db.label.includes('--no-validate') ? ` [${NOT_BOOTABLE}]` : '';
         report(
-          `${n} guests: ImageBuilder takes ${(ib.wallMs / db.wallMs).toFixed(1)}x dombuild's wall time, ${(ib.cpuMs / db.cpuMs).toFixed(1)}x its cpu (target 8x at 64)`,
+          `${n} guests: ImageBuilder takes ${(ib.wallMs / db.wallMs).toFixed(1)}x dombuild's wall time, ${(ib.cpuMs / db.cpuMs).toFixed(1)}x its cpu (target 8x at 64)${caveat}`,
         );
       }
     }
