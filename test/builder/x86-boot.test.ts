@@ -3,8 +3,7 @@
 // and the EXPERIMENTAL hyperlaunch tree judged by dtc. The real boot of the example's list is
 // test/e2e/boot-x86-example.e2e.ts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { qemuArgv } from '../../qemu/argv.js';
 import { type Config, configSchema } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { loadConfigOrThrow } from '../../schema/load.js';
+import { tempDir } from '../support/tmp.js';
 import { requireTools } from '../support/tools.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'x86-dom0.yaml');
@@ -163,7 +163,7 @@ describe('QEMU multiboot arguments', () => {
 });
 
 describe.skipIf(!grubGate.available)(`grub.cfg judged by grub-script-check ${grubGate.reason}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dombuild-grub-'));
+  const dir = tempDir('dombuild-grub-');
   const check = (text: string) => {
     const f = join(dir, 'grub.cfg');
     writeFileSync(f, text);
@@ -203,7 +203,7 @@ describe.skipIf(!grubGate.available)(`grub.cfg judged by grub-script-check ${gru
 describe.skipIf(!dtcGate.available)(`hyperlaunch tree judged by dtc ${dtcGate.reason}`, () => {
   it('dtc compiles our DTS to our DTB, byte for byte', () => {
     const h = emitX86Boot(example(), undefined, { hyperlaunch: true }).hyperlaunch!;
-    const dir = mkdtempSync(join(tmpdir(), 'dombuild-hl-'));
+    const dir = tempDir('dombuild-hl-');
     writeFileSync(join(dir, 'hl.dts'), h.dts);
     const r = spawnSync('dtc', ['-I', 'dts', '-O', 'dtb', '-o', join(dir, 'hl.dtb'), join(dir, 'hl.dts')], {
       encoding: 'utf8',

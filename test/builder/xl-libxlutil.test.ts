@@ -5,8 +5,7 @@
 // program also judges our reader: random texts must be accepted or rejected alike, with the
 // same values.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { printXlConfig, type XlSetting, type XlValue } from '../../builder/xl/va
 import { type Config, configSchema } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { loadConfig } from '../../schema/load.js';
+import { tempDir } from '../support/tmp.js';
 import { inCI, requireTools } from '../support/tools.js';
 import { arbRuntimeDomain, arbSettings } from './xl-arbitraries.js';
 
@@ -70,7 +70,7 @@ describe.skipIf(!available)(
   `xl configs judged by libxlutil${available ? '' : ` (skipped: ${gate.reason || `${HEADER} missing`})`}`,
   () => {
     beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), 'dombuild-xl-'));
+      dir = tempDir('dombuild-xl-');
       helper = join(dir, 'xlcfg-dump');
       const cc = spawnSync(
         'gcc',

@@ -1,13 +1,13 @@
 // `dombuild validate` runs the createdomain checks (builder/createdomain/problems.ts) after the
 // schema's: one bad and one good config per wired id class, end to end through runCli, with
 // --no-check/--warn/--error by id, the JSON report and the check list `dombuild schema` prints.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CREATEDOMAIN_CHECKS } from '../../builder/createdomain/checks.js';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { tempDir } from '../support/tmp.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 
@@ -28,7 +28,7 @@ async function cli(argv: string[]) {
 }
 
 function x86(release: string, domain: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dombuild-cd-'));
+  const dir = tempDir('dombuild-cd-');
   const file = join(dir, 'sys.yaml');
   writeFileSync(
     file,
@@ -44,7 +44,7 @@ domains:
 }
 
 function arm(domain: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dombuild-cd-'));
+  const dir = tempDir('dombuild-cd-');
   const file = join(dir, 'sys.yaml');
   writeFileSync(
     file,

@@ -1,10 +1,10 @@
 // CLI wiring for validate and schema, run in-process through runCli.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { tempDir } from '../support/tmp.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 
@@ -28,7 +28,7 @@ async function cli(argv: string[], cwd = repo) {
 }
 
 function tempConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dombuild-validate-'));
+  const dir = tempDir('dombuild-validate-');
   const file = join(dir, 'sys.yaml');
   writeFileSync(file, text);
   return file;
