@@ -5,7 +5,7 @@
 // hand-written parts are the structural ones (modules, and the child nodes each compatible needs).
 
 import type { Board } from '../../boards/types.js';
-import { Node, type Tree, value } from '../../devicetree/tree.js';
+import { Node, type Property, read, type Tree, value } from '../../devicetree/tree.js';
 import type { Config, Domain } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { formatRangeList } from '../../schema/fields.js';
@@ -69,8 +69,22 @@ export function buildDom0less(input: Dom0lessInput): Dom0lessResult {
   if (config.dom0?.cmdline !== undefined) setStr(chosen, 'xen,dom0-bootargs', config.dom0.cmdline);
   if (config.xen.staticHeap) {
     // xen,static-heap is read with the ROOT's cells (§3.2), not /chosen's.
-    const rootCells = cellCount(base.root, '#address-cells', 2);
-    const rootSize = cellCount(base.root, '#size-cells', 1);
+    // A malformed count in the board's root is reported, not replaced by the default.
+    const rootCount = (name: string, dflt: number): number => {
+      const p = base.root.prop(name);
+      if (!p) return dflt;
+      const v = boardU32(p);
+      if (v !== undefined && v >= 1 && v <= 2) return v;
+      error(
+        'dt-board-cells',
+        'xen.staticHeap',
+        `/:${name} in the board DTB is ${v === undefined ? `${p.value.length} byte(s)` : `<${v}>`}, not 1 or 2 cells`,
+        'fix the board device tree: the root node gives #address-cells and #size-cells as one cell, 1 or 2',
+      );
+      return dflt;
+    };
+    const rootCells = rootCount('#address-cells', 2);
+    const rootSize = rootCount('#size-cells', 1);
     const parts = config.xen.staticHeap.flatMap((b) => [
       value.cellsOf(b.base, rootCells),
       value.cellsOf(b.size, rootSize),
@@ -146,8 +160,19 @@ export function buildDom0less(input: Dom0lessInput): Dom0lessResult {
         continue;
       }
       const ph = cpuNode.prop('phandle') ?? cpuNode.prop('linux,phandle');
-      if (ph) list.push(new DataView(ph.value.buffer, ph.value.byteOffset, 4).getUint32(0));
-      else {
+      if (ph) {
+        const v = boardU32(ph);
+        if (v === undefined || v === 0 || v === 0xffffffff) {
+          error(
+            'dt-board-phandle',
+            `cpupools[${i}].cpus`,
+            `${bc.path}:${ph.name} in the board DTB is ${ph.value.length} byte(s), not a valid phandle cell`,
+            'fix the board device tree: a phandle is one 32-bit cell other than 0 and 0xffffffff',
+          );
+          continue;
+        }
+        list.push(v);
+      } else {
         let p = cpuPhandle.get(cpu);
         if (p === undefined) {
           p = phandles.alloc();
@@ -304,9 +329,9 @@ function childNodes(compatible: string, d: Domain, parent: Node, at: string, ctx
   }
 }
 
-function cellCount(node: Node, name: string, dflt: number): number {
-  const p = node.prop(name);
-  return p && p.value.length === 4 ? new DataView(p.value.buffer, p.value.byteOffset, 4).getUint32(0) : dflt;
+/** A cell of the board's tree, or undefined when the property is not one 32-bit cell. */
+function boardU32(p: Property): number | undefined {
+  return p.value.length === 4 ? read.u32(p) : undefined;
 }
 
 /** Xen's command line: the config's, or a dtuart console on the board's UART when it gives none. */
