@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDtbLimits, readDtb, readDtbHeader, writeDtb } from '../../devicetree/dtb.js';
 import { DtbError } from '../../devicetree/errors.js';
 import { Node, Tree, value } from '../../devicetree/tree.js';
+import { caseBudgetMs } from '../support/budget.js';
 import { arbTree } from './fixtures/arb-tree.js';
 
 /** A comparable picture of what a DTB can carry (no labels, hints or positions). */
@@ -264,6 +265,10 @@ describe('readDtb on hostile input', () => {
   }
 
   it('only ever throws DtbError, quickly, and what it accepts writes back stably', () => {
+    const largest = fc
+      .sample(blobs, { numRuns: 30, seed: 1 })
+      .reduce((a, b) => (b.length > a.length ? b : a));
+    const limit = caseBudgetMs(() => readDtb(largest), 2500);
     fc.assert(
       fc.property(blobs, fc.array(mutation, { minLength: 1, maxLength: 4 }), (blob, ms) => {
         const bad = mutate(blob, ms);
@@ -274,7 +279,7 @@ describe('readDtb on hostile input', () => {
         } catch (e) {
           if (!(e instanceof DtbError)) throw e;
         }
-        expect(performance.now() - t0).toBeLessThan(250);
+        expect(performance.now() - t0).toBeLessThan(limit);
         if (tree) {
           const again = writeDtb(tree);
           expect(Buffer.from(writeDtb(readDtb(again)))).toEqual(Buffer.from(again));
@@ -360,12 +365,13 @@ describe('readDtb on hostile input', () => {
     });
     blob.set(new Uint8Array(struct.buffer), structOff);
     blob.set(strings, structOff + struct.byteLength);
+    // Generous for a loaded CI box; a quadratic reader copies ~10^11 bytes here and takes minutes.
     let t0 = performance.now();
     expect(codeOf(() => readDtb(blob))).toBe('LIMIT'); // names past maxNameLength
-    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(performance.now() - t0).toBeLessThan(20_000);
     t0 = performance.now();
     const t = readDtb(blob, { maxNameLength: strLen });
-    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(performance.now() - t0).toBeLessThan(20_000);
     expect(t.root.props).toHaveLength(props);
     expect(t.root.props[props - 1]!.name.length).toBe(strLen - (props - 1) * 17);
   });

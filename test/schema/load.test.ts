@@ -120,7 +120,7 @@ domains:
     for (const text of ['['.repeat(20000), `${'- '.repeat(5000)}x`, '{a: '.repeat(20000), indented]) {
       const t0 = performance.now();
       expect(at(text).map((d) => d.id)).toEqual(['config-too-deep']);
-      expect(performance.now() - t0).toBeLessThan(2000);
+      expect(performance.now() - t0).toBeLessThan(10_000);
     }
   });
 
