@@ -37,7 +37,16 @@ export interface ReleaseFacts {
   dom0lessKconfig: boolean;
   /** Whether nr_spis above 988 can select eSPIs with CONFIG_GICV3_ESPI. */
   espi: boolean;
+  /** Whether Xen and dom0 take LLC colours (`llc-colors`, xen-dt-bindings.md §6, §8). */
+  llcColoring: boolean;
+  /** Whether a static shared-memory region may omit its host address (xen-dt-bindings.md §3.4). */
+  shmHostOptional: boolean;
 }
+
+/** The facts that are simple yes/no switches, so code can ask which release first has one. */
+export type ReleaseSwitch = {
+  [K in keyof ReleaseFacts]: ReleaseFacts[K] extends boolean ? K : never;
+}[keyof ReleaseFacts];
 
 const table: Record<XenRelease, ReleaseFacts> = {
   '4.17': {
@@ -54,6 +63,8 @@ const table: Record<XenRelease, ReleaseFacts> = {
     staticEvtchnKconfig: false,
     dom0lessKconfig: false,
     espi: false,
+    llcColoring: false,
+    shmHostOptional: false,
   },
   '4.18': {
     release: '4.18',
@@ -69,6 +80,8 @@ const table: Record<XenRelease, ReleaseFacts> = {
     staticEvtchnKconfig: false,
     dom0lessKconfig: false,
     espi: false,
+    llcColoring: false,
+    shmHostOptional: false,
   },
   '4.19': {
     release: '4.19',
@@ -84,6 +97,8 @@ const table: Record<XenRelease, ReleaseFacts> = {
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: false,
+    llcColoring: false,
+    shmHostOptional: true,
   },
   '4.20': {
     release: '4.20',
@@ -99,6 +114,8 @@ const table: Record<XenRelease, ReleaseFacts> = {
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: false,
+    llcColoring: true,
+    shmHostOptional: true,
   },
   '4.21': {
     release: '4.21',
@@ -114,6 +131,8 @@ const table: Record<XenRelease, ReleaseFacts> = {
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: true,
+    llcColoring: true,
+    shmHostOptional: true,
   },
   '4.22': {
     release: '4.22',
@@ -129,6 +148,8 @@ const table: Record<XenRelease, ReleaseFacts> = {
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
     espi: true,
+    llcColoring: true,
+    shmHostOptional: true,
   },
 };
 
@@ -147,6 +168,16 @@ export function releaseIndex(release: XenRelease): number {
 /** True when `release` is `since` or newer. */
 export function releaseAtLeast(release: XenRelease, since: XenRelease): boolean {
   return releaseIndex(release) >= releaseIndex(since);
+}
+
+/** Whether `release` has the switch on. */
+export function releaseHas(release: XenRelease, fact: ReleaseSwitch): boolean {
+  return table[release][fact];
+}
+
+/** The oldest supported release with the switch on (for messages and hints). */
+export function firstReleaseWith(fact: ReleaseSwitch): XenRelease | undefined {
+  return releases.find((r) => r[fact])?.release;
 }
 
 export function isXenRelease(s: string): s is XenRelease {

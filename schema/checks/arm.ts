@@ -1,6 +1,6 @@
 // Arm per-domain rules Xen enforces when it parses a domain node or creates the domain.
 import { kconfigEnabled } from '../kconfig.js';
-import { releaseAtLeast } from '../releases.js';
+import { firstReleaseWith, releaseHas } from '../releases.js';
 import { cmdlineFlag, cmdlineValue, defineCheck, eachDomain } from './check.js';
 
 /** GUEST_VPL011_SPI: the vpl011 interrupt of a domain that is not direct-mapped. */
@@ -264,18 +264,20 @@ export const passthroughIrqs = defineCheck({
   },
 });
 
+const LLC_SINCE = firstReleaseWith('llcColoring');
+
 export const systemLlcColors = defineCheck({
   id: 'system-llc-colors',
-  title: 'Xen and dom0 LLC colours need Xen 4.20 and CONFIG_LLC_COLORING',
+  title: `Xen and dom0 LLC colours need Xen ${LLC_SINCE} and CONFIG_LLC_COLORING`,
   ref: 'xen-dt-bindings.md §6, §8',
   run(ctx) {
     const where: (['xen', 'llcColors'] | ['dom0', 'llcColors'])[] = [];
     if (ctx.config.xen.llcColors) where.push(['xen', 'llcColors']);
     if (ctx.config.dom0?.llcColors) where.push(['dom0', 'llcColors']);
     for (const path of where) {
-      if (!releaseAtLeast(ctx.release, '4.20'))
-        ctx.report(path, `LLC colouring needs Xen 4.20 or later; the target is ${ctx.release}`, {
-          hint: 'raise xen.release to "4.20" or remove the colours',
+      if (!releaseHas(ctx.release, 'llcColoring'))
+        ctx.report(path, `LLC colouring needs Xen ${LLC_SINCE} or later; the target is ${ctx.release}`, {
+          hint: `raise xen.release to "${LLC_SINCE}" or remove the colours`,
         });
       else if (ctx.kconfig && !kconfigEnabled(ctx.kconfig, 'LLC_COLORING'))
         ctx.report(path, 'this Xen build lacks CONFIG_LLC_COLORING', {

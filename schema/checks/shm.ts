@@ -1,5 +1,5 @@
 // Static shared memory (xen,domain-shared-memory-v1) across domains.
-import { releaseAtLeast } from '../releases.js';
+import { firstReleaseWith, releaseHas } from '../releases.js';
 import { formatAddress } from '../units.js';
 import { defineCheck, eachDomain } from './check.js';
 import { PAGE } from './memory.js';
@@ -119,18 +119,20 @@ export const shmDirectMap = defineCheck({
   },
 });
 
+const SHM_HOST_OPTIONAL_SINCE = firstReleaseWith('shmHostOptional');
+
 export const shmHostRequired = defineCheck({
   id: 'shm-host-release',
-  title: 'Shared regions without a host address need Xen 4.19',
+  title: `Shared regions without a host address need Xen ${SHM_HOST_OPTIONAL_SINCE}`,
   ref: 'xen-dt-bindings.md §3.4',
   run(ctx) {
-    if (releaseAtLeast(ctx.release, '4.19')) return;
+    if (releaseHas(ctx.release, 'shmHostOptional')) return;
     for (const [d, i] of eachDomain(ctx.config))
       d.sharedMemory?.forEach((s, j) => {
         if (s.host === undefined)
           ctx.report(
             ['domains', i, 'sharedMemory', j],
-            `region ${s.id} has no host address, which needs Xen 4.19`,
+            `region ${s.id} has no host address, which needs Xen ${SHM_HOST_OPTIONAL_SINCE}`,
             {
               hint: 'give a host address or raise xen.release',
             },
