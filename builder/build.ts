@@ -7,6 +7,7 @@ import { toBoardFacts } from '../boards/facts.js';
 import type { Board } from '../boards/types.js';
 import { writeDtb } from '../devicetree/dtb.js';
 import type { Tree } from '../devicetree/tree.js';
+import { probeGuestImage, XEN_VPL011_BASE } from '../images/probe.js';
 import { writeScriptImage } from '../images/uimage.js';
 import type { Config } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
@@ -16,7 +17,7 @@ import { chosenDtsi } from './dom0less/dtsi.js';
 import { applyEdits, overlayTree } from './dom0less/edits.js';
 import { systemDtb as makeSystemDtb } from './dom0less/system-dtb.js';
 import { buildSystemFit } from './fit.js';
-import { imageConfigPath, type ResolvedImage } from './images.js';
+import { defaultProbeMarker, imageConfigPath, type ResolvedImage } from './images.js';
 import { buildPartialDtbs } from './passthrough/partial.js';
 import { planToJson } from './plan/json.js';
 import type { BootPlan, PlannedImage } from './plan/types.js';
@@ -24,10 +25,26 @@ import { UbootError } from './uboot/errors.js';
 import { quoteUboot, ubootCommandWords } from './uboot/quote.js';
 import { type ScriptImage, type ScriptSpec, ubootScript } from './uboot/script.js';
 import { buildX86Outputs } from './x86/build.js';
+import { x86PlanJson } from './x86/plan-json.js';
 import { emitXlConfigs } from './xl/emit.js';
 
-export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86'] as const;
+export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86', 'hyperlaunch'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+/** The outputs each architecture can write; `--only` outside these is a usage error. */
+export const ARCH_OUTPUTS = {
+  arm: ['dtb', 'uboot', 'fit', 'blob', 'xl'],
+  x86_64: ['x86', 'blob', 'xl', 'hyperlaunch'],
+} as const satisfies Record<string, readonly OutputKind[]>;
+
+/**
+ * Written when no `--only` is given: every Arm output; on x86 all but the EXPERIMENTAL
+ * hyperlaunch tree, which no Xen release reads (on request only). plan.json is always written.
+ */
+export const DEFAULT_OUTPUTS = {
+  arm: ARCH_OUTPUTS.arm,
+  x86_64: ['x86', 'blob', 'xl'],
+} as const satisfies Record<string, readonly OutputKind[]>;
 
 /** The output file names (a contract: tests, runners and users rely on them). */
 export const OUTPUT_FILES = {
@@ -59,11 +76,11 @@ export interface BuildInput {
   bootRoot: string;
   /** The output folder, where generated images (probe guests, partial DTBs) are written. */
   outDir: string;
-  /** Outputs to write; all Arm outputs when absent. */
+  /** Outputs to write; DEFAULT_OUTPUTS for the board's arch when absent. */
   only?: ReadonlySet<OutputKind>;
   /** Sizes and addresses computed by the script at boot (`setexpr` from `${filesize}`). */
   dynamic?: boolean;
-  /** x86: also write the EXPERIMENTAL hyperlaunch tree (hyperlaunch.dts, hyperlaunch.dtb). */
+  /** x86: also write the EXPERIMENTAL hyperlaunch tree (hyperlaunch.dts, hyperlaunch.dtb), as `only` 'hyperlaunch'. */
   hyperlaunch?: boolean;
   /** Seconds since the epoch for the image headers (SOURCE_DATE_EPOCH). */
   timestamp: number;
@@ -88,37 +105,12 @@ export function buildSystem(input: BuildInput): BuildResult {
   const { config, board, plan } = input;
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, Uint8Array>();
-  const wants = (k: OutputKind) =>
-    input.only ? input.only.has(k) : k === 'dtb' || k === 'uboot' || k === 'fit' || k === 'blob';
+  const wants = (k: OutputKind) => (input.only ? input.only.has(k) : isDefault('arm', k));
   const header = [
     `dombuild: Xen ${config.xen.release} on ${board.name}`,
     'generated; edit the config, not this file',
   ];
-  if (input.only?.has('x86') && board.arch !== 'x86_64') {
-    diagnostics.push({
-      id: 'build-output-unavailable',
-      severity: 'warning',
-      message: `--only x86: the x86 boot files need an x86_64 board, not ${board.arch}`,
-      path: 'board',
-    });
-  }
-  if (board.arch === 'x86_64') {
-    // grub.cfg, xen.cfg, createdomain.bin, plan.json (builder/x86/build.ts).
-    const x86Wants = (k: 'x86' | 'blob' | 'xl') => (input.only ? input.only.has(k) : k !== 'xl');
-    const x86Files = buildX86Outputs(
-      {
-        config,
-        board,
-        plan,
-        images: input.images,
-        bootRoot: input.bootRoot,
-        wants: x86Wants,
-        ...(input.hyperlaunch ? { hyperlaunch: true } : {}),
-      },
-      diagnostics,
-    );
-    return { files: x86Files, diagnostics };
-  }
+  if (board.arch === 'x86_64') return buildX86System(input);
 
   const dom = buildDom0less({ config, board, base: input.boardTree, plan });
   diagnostics.push(...dom.diagnostics);
@@ -255,8 +247,65 @@ export function buildSystem(input: BuildInput): BuildResult {
     // xl/<domain>.cfg for the domains a toolstack creates at run time (builder/xl/emit.ts).
     for (const [name, text] of emitXlConfigs(config, { arch: board.arch, diagnostics }))
       files.set(name, utf8.encode(text));
+    for (const [name, bytes] of runtimeImages(config)) files.set(name, bytes);
   }
   files.set(OUTPUT_FILES.planJson, utf8.encode(planToJson(plan, { relativeTo: input.bootRoot })));
+  return { files, diagnostics };
+}
+
+function isDefault(arch: keyof typeof DEFAULT_OUTPUTS, k: OutputKind): boolean {
+  return (DEFAULT_OUTPUTS[arch] as readonly OutputKind[]).includes(k);
+}
+
+/**
+ * The probe guests of domains created at run time (`boot: false`, `kernel: probe`): not loaded at
+ * boot, so not in the plan, but their xl configs name `<domain>-kernel.img`, so they are written
+ * into the output folder (for dom0's guest folder) whenever the configs are. xl builds no direct-mapped guest: the UART is the vpl011.
+ */
+function runtimeImages(config: Config): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const d of config.domains) {
+    if (d.boot || d.kernel.kind !== 'probe') continue;
+    const bytes = probeGuestImage({
+      marker: d.kernel.marker ?? defaultProbeMarker(d.name),
+      uartBase: XEN_VPL011_BASE,
+    });
+    out.set(generatedFileName(`${d.name}/kernel`, 'kernel'), bytes);
+  }
+  return out;
+}
+
+/** What the x86 build needs: no board tree and no memory plan (the loader places the modules). */
+export type X86SystemInput = Pick<
+  BuildInput,
+  'config' | 'board' | 'images' | 'bootRoot' | 'only' | 'hyperlaunch'
+>;
+
+/**
+ * The x86 output folder: grub.cfg, xen.cfg, createdomain.bin, xl/<domain>.cfg and the images they
+ * name, plan.json (the module list: x86/plan-json.ts), and on request the EXPERIMENTAL hyperlaunch
+ * tree.
+ */
+export function buildX86System(input: X86SystemInput): BuildResult {
+  const { config, board } = input;
+  const diagnostics: Diagnostic[] = [];
+  const wants = (k: OutputKind) => (input.only ? input.only.has(k) : isDefault('x86_64', k));
+  const files = buildX86Outputs(
+    {
+      config,
+      board,
+      images: input.images,
+      bootRoot: input.bootRoot,
+      wants,
+      ...(input.hyperlaunch || wants('hyperlaunch') ? { hyperlaunch: true } : {}),
+    },
+    diagnostics,
+  );
+  if (wants('xl')) for (const [name, bytes] of runtimeImages(config)) files.set(name, bytes);
+  files.set(
+    OUTPUT_FILES.planJson,
+    utf8.encode(x86PlanJson(config, board, input.images, { relativeTo: input.bootRoot })),
+  );
   return { files, diagnostics };
 }
 

@@ -5,9 +5,16 @@ import { toBoardFacts } from '../../boards/facts.js';
 import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
 import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
-import { buildSystem, OUTPUT_KINDS, type OutputKind } from '../../builder/build.js';
+import {
+  ARCH_OUTPUTS,
+  buildSystem,
+  buildX86System,
+  OUTPUT_KINDS,
+  type OutputKind,
+} from '../../builder/build.js';
 import { resolveImages } from '../../builder/images.js';
 import { planLayout } from '../../builder/plan/layout.js';
+import { HYPERLAUNCH_STATUS } from '../../builder/x86/index.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
@@ -32,6 +39,25 @@ export function parseOnly(text: string | undefined): Set<OutputKind> | undefined
   }
   if (out.size === 0) throw new UsageError('--only needs at least one output');
   return out;
+}
+
+/** The outputs asked for, checked against what the board's arch can write (a usage error, exit 2). */
+export function outputsFor(
+  only: Set<OutputKind> | undefined,
+  hyperlaunch: boolean,
+  arch: string,
+): Set<OutputKind> | undefined {
+  const family = arch === 'x86_64' ? 'x86_64' : 'arm';
+  const can: readonly OutputKind[] = ARCH_OUTPUTS[family];
+  if (hyperlaunch && family !== 'x86_64')
+    throw new UsageError(`--hyperlaunch: the hyperlaunch tree is for x86_64 boards; this board is ${arch}`);
+  const bad = [...(only ?? [])].filter((k) => !can.includes(k));
+  if (bad.length > 0)
+    throw new UsageError(
+      `--only ${bad.join(',')}: not an output for ${arch} boards (${arch} writes: ${can.join(', ')})`,
+    );
+  if (only && hyperlaunch) only.add('hyperlaunch');
+  return only;
 }
 
 /** SOURCE_DATE_EPOCH when set (reproducible-builds.org), else 0: the output never depends on the clock. */
@@ -69,14 +95,35 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   io.stderr('dombuild: resolving the board\n');
   const b = await resolveBoard(setting, boardOpts);
   diagnostics.push(...b.diagnostics.map(fromBoard));
+  const hyperlaunch = args.hyperlaunch === true;
+  const wanted = b.board ? outputsFor(only, hyperlaunch, b.board.arch) : only;
   if (b.board?.arch === 'x86_64') {
-    diagnostics.push({
-      id: 'build-arch-unsupported',
-      severity: 'error',
-      message: `board ${b.board.name} is x86_64; this version of dombuild build writes the Arm outputs only`,
-      path: 'board',
+    // x86 Xen reads no device tree and the loader places the modules: no DTB and no memory plan.
+    const checked = locate(
+      validate(config, { board: toBoardFacts(b.board, b.tree), source: loaded.source }),
+      loaded.source,
+    );
+    diagnostics.push(...(skipsValidation(args) ? demoteChecks(io, checked) : checked));
+    if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+    const imgs = await resolveImages(config, { configDir, hash: !wanted || wanted.has('blob') });
+    // The kernel-header check is about Arm images placed by the plan; x86 kernels are bzImages.
+    diagnostics.push(
+      ...locate(
+        imgs.diagnostics.filter((d) => d.id !== 'image-unknown-format'),
+        loaded.source,
+      ),
+    );
+    if (imgs.diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
+    io.stderr('dombuild: building the x86 outputs\n');
+    const built = buildX86System({
+      config,
+      board: b.board,
+      images: imgs.images,
+      bootRoot: configDir,
+      ...(wanted ? { only: wanted } : {}),
+      hyperlaunch,
     });
-    return finish(io, diagnostics);
+    return write(io, outDir, built.files, [...diagnostics, ...locate(built.diagnostics, loaded.source)]);
   }
   if (!b.board || !b.tree) {
     if (!diagnostics.some((d) => d.severity === 'error'))
@@ -98,7 +145,10 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
 
   // Hashing reads every image whole: a partial build (--only) with neither the blob, which needs
   // the hashes, nor the FIT, which reads the images anyway, skips it and plan.json has no sha256.
-  const imgs = await resolveImages(config, { configDir, hash: !only || only.has('blob') || only.has('fit') });
+  const imgs = await resolveImages(config, {
+    configDir,
+    hash: !wanted || wanted.has('blob') || wanted.has('fit'),
+  });
   diagnostics.push(...locate(imgs.diagnostics, loaded.source));
   if (imgs.diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
 
@@ -113,7 +163,7 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
 
   // The FIT embeds the images, so only then are their bytes read.
   const imageBytes = new Map<string, Uint8Array>();
-  if (!only || only.has('fit')) {
+  if (!wanted || wanted.has('fit')) {
     for (const img of imgs.images) {
       if (!img.file || img.generated) continue;
       try {
@@ -144,7 +194,7 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
     imageBytes,
     bootRoot: configDir,
     outDir,
-    ...(only ? { only } : {}),
+    ...(wanted ? { only: wanted } : {}),
     dynamic,
     timestamp,
   });
@@ -157,15 +207,27 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
       loaded.source,
     ),
   );
+  return write(io, outDir, built.files, diagnostics);
+}
+
+/** Print the diagnostics and, when none is an error, replace the output folder with `files`. */
+async function write(
+  io: CliIO,
+  outDir: string,
+  files: Map<string, Uint8Array>,
+  diagnostics: Diagnostic[],
+): Promise<number> {
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
   printDiagnostics(io, diagnostics);
   try {
-    const names = await writeArtifacts(built.files, outDir);
+    const names = await writeArtifacts(files, outDir);
     io.stderr(`dombuild: wrote ${outDir}: ${names.join(', ')}\n`);
   } catch (e) {
     if (e instanceof ArtifactsError) throw new UsageError(`${e.message}${e.code ? ` (${e.code})` : ''}`);
     throw e;
   }
+  if (files.has('hyperlaunch.dtb'))
+    io.stderr(`dombuild: WARNING: hyperlaunch.dts and hyperlaunch.dtb are ${HYPERLAUNCH_STATUS}\n`);
   return 0;
 }
 

@@ -45,6 +45,7 @@ describe.skipIf(!gate.available)(
         'boot.source',
         'boot.scr',
         'boot.itb',
+        'xl/later.cfg',
         'plan.json',
       ]);
       const again = buildSystem(input()).files;
