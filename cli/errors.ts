@@ -3,6 +3,13 @@
 /** Bad arguments or unreadable/unwritable files: exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  constructor(
+    message: string,
+    /** What to do about it, printed on its own line. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The input was read and judged invalid; diagnostics are already printed: exit 1. */

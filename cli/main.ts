@@ -75,6 +75,7 @@ function reportError(err: unknown, io: CliIO): number {
   if (err instanceof ExitError) return err.exitCode;
   if (err instanceof UsageError) {
     io.stderr(`dombuild: ${err.message}\n`);
+    if (err.hint) io.stderr(`  hint: ${err.hint}\n`);
     return 2;
   }
   const e = err instanceof Error ? err : new Error(String(err));

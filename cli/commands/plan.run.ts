@@ -49,7 +49,10 @@ export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise
   if (!b.board || (!b.tree && b.board.dtb.kind !== 'none')) return finish(io, diagnostics, 1);
 
   diagnostics.push(
-    ...locate(validate(config, { board: toBoardFacts(b.board, b.tree), source: loaded.source }), loaded.source),
+    ...locate(
+      validate(config, { board: toBoardFacts(b.board, b.tree), source: loaded.source }),
+      loaded.source,
+    ),
   );
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics, 1);
   // A valid config on a board without a plan (x86) is not an error: say why, exit 0.

@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { toBoardFacts } from '../../boards/facts.js';
 import { resolveBoard } from '../../boards/registry.js';
-import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
+import { writeArtifacts } from '../../builder/artifacts.js';
 import { buildSystem, OUTPUT_FILES } from '../../builder/build.js';
 import { resolveImages } from '../../builder/images.js';
 import { planLayout } from '../../builder/plan/layout.js';
@@ -27,6 +27,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { usageFromArtifacts } from './build.output.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
 
@@ -181,8 +182,7 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     await writeArtifacts(built.files, outDir);
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
-    if (e instanceof ArtifactsError) throw new UsageError(`${e.message}${e.code ? ` (${e.code})` : ''}`);
-    throw e;
+    throw usageFromArtifacts(e);
   }
 
   let expectations: Expectation[];

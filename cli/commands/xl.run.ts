@@ -1,7 +1,7 @@
 // `dombuild xl`: config → validate → xl configs, printed or written as one folder (atomically).
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
+import { writeArtifacts } from '../../builder/artifacts.js';
 import { emitXlDomains } from '../../builder/xl/emit.js';
 import { type Diagnostic, hasFailures } from '../../schema/diagnostic.js';
 import { loadConfig } from '../../schema/load.js';
@@ -10,6 +10,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { outputOptions, usageFromArtifacts } from './build.output.js';
 
 export async function runXl(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const file = String(args.config);
@@ -57,11 +58,10 @@ export async function runXl(args: Record<string, unknown>, io: CliIO): Promise<n
   const outDir = resolve(io.cwd, dest);
   const files = new Map(out.map((r) => [r.file.replace(/^xl\//, ''), new TextEncoder().encode(r.text)]));
   try {
-    const names = await writeArtifacts(files, outDir);
+    const names = await writeArtifacts(files, outDir, outputOptions(args, io, abs));
     io.stderr(`dombuild: wrote ${outDir}: ${names.join(', ')}\n`);
   } catch (e) {
-    if (e instanceof ArtifactsError) throw new UsageError(`${e.message}${e.code ? ` (${e.code})` : ''}`);
-    throw e;
+    throw usageFromArtifacts(e);
   }
   return 0;
 }

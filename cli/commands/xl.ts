@@ -14,7 +14,14 @@ export const xlCommand: CommandSpec = {
       .option('o', {
         alias: 'out',
         type: 'string',
-        describe: 'Folder for <domain>.cfg files (replaced as a whole); default: print to stdout',
+        describe:
+          'Folder for <domain>.cfg files, replaced as a whole: new, empty or an earlier dombuild output; default: print to stdout',
+      })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Replace the -o folder even if dombuild did not write it (never the current folder or home)',
       })
       .option('guest-dir', {
         type: 'string',

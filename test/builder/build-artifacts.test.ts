@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
+import { ArtifactsError, OUTPUT_MARKER, writeArtifacts } from '../../builder/artifacts.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dombuild-artifacts-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -28,18 +28,18 @@ describe('writeArtifacts', () => {
       out,
     );
     expect(names).toEqual(['x.txt', 'sub/y.bin']);
+    expect(readFileSync(join(out, OUTPUT_MARKER), 'utf8')).toMatch(/\nsub\/y\.bin\nx\.txt\n$/);
     expect(readFileSync(join(out, 'x.txt'), 'utf8')).toBe('x');
     expect(readFileSync(join(out, 'sub', 'y.bin'), 'utf8')).toBe('y');
     expect(statSync(out).mode & 0o077).not.toBe(0);
     expect(readdirSync(join(work, 'a'))).toEqual(['out']);
   });
 
-  it('replaces an existing folder as a whole: stale files go, no temp folder is left', async () => {
+  it('replaces its earlier output as a whole: stale files go, no temp folder is left', async () => {
     const out = join(work, 'b');
-    mkdirSync(out);
-    writeFileSync(join(out, 'stale.txt'), 'old');
+    await writeArtifacts(new Map([['stale.txt', bytes('old')]]), out);
     await writeArtifacts(new Map([['new.txt', bytes('new')]]), out);
-    expect(readdirSync(out)).toEqual(['new.txt']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'new.txt']);
     expect(readdirSync(work).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ describe('dombuild xl', () => {
     const out = join(dir, 'xl');
     const written = await cli(['xl', EXAMPLE, '--domain', 'boottime', '-o', out, '--guest-dir', '/srv']);
     expect(written.code).toBe(0);
-    expect(readdirSync(out)).toEqual(['boottime.cfg']);
+    expect(readdirSync(out).sort()).toEqual(['.dombuild-output', 'boottime.cfg']);
     expect(readFileSync(join(out, 'boottime.cfg'), 'utf8')).toContain('kernel = "/srv/boottime-kernel.img"');
   });
 
