@@ -1,6 +1,7 @@
 // Runs QEMU paused (-S) with its monitor on stdio, waits for the monitor prompt before typing
 // each command (input typed earlier can be lost while QEMU starts), and returns what it printed.
-import { spawn } from 'node:child_process';
+// QEMU is bound to the test (test/support/children.ts).
+import { killChild, spawnBound } from '../support/children.js';
 
 export interface MonitorResult {
   code: number | null;
@@ -14,16 +15,24 @@ export function qemuMonitor(
   timeoutMs = 30_000,
   binary = 'qemu-system-aarch64',
 ): Promise<MonitorResult> {
-  const child = spawn(binary, [...args, '-S', '-display', 'none', '-monitor', 'stdio', '-serial', 'none'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  // Bound to the test: killed at its end or timeout, and by the kernel if the worker dies.
+  const child = spawnBound(binary, [
+    ...args,
+    '-S',
+    '-display',
+    'none',
+    '-monitor',
+    'stdio',
+    '-serial',
+    'none',
+  ]);
   let stdout = '';
   let stderr = '';
   let prompts = 0;
   const queue = [...commands, 'quit'];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killChild(child);
       reject(new Error(`QEMU monitor timed out:\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.stdout.on('data', (c: Buffer) => {
@@ -38,6 +47,7 @@ export function qemuMonitor(
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
     });
+    child.stdin.on('error', () => {});
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

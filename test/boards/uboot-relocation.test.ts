@@ -1,10 +1,10 @@
 // The room the built-in board keeps for U-Boot at the top of RAM, judged by Debian's U-Boot
 // itself: boot it under QEMU, stop autoboot, run `bdinfo`, and check that every LMB reservation
 // it reports (its relocated code, heap, stack, FDT) lies inside the range the planner excludes.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { qemuVirtArgs, qemuVirtBoard } from '../../boards/qemu-virt.js';
+import { killChild, spawnBound } from '../support/children.js';
 import { inCI, requireTools, type ToolGate } from '../support/tools.js';
 
 const UBOOT = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
@@ -21,14 +21,13 @@ function ubootGate(): ToolGate {
 const MiB = 1n << 20n;
 
 async function bdinfo(args: string[]): Promise<string> {
-  const child = spawn('qemu-system-aarch64', [...args, '-nographic', '-no-reboot', '-bios', UBOOT], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  // Bound to the test: killed at its end or timeout, and by the kernel if the worker dies.
+  const child = spawnBound('qemu-system-aarch64', [...args, '-nographic', '-no-reboot', '-bios', UBOOT]);
   let out = '';
   let stage = 0;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killChild(child);
       reject(new Error(`U-Boot did not answer in time:\n${out}`));
     }, 60_000);
     child.stdout.on('data', (c: Buffer) => {
@@ -42,11 +41,16 @@ async function bdinfo(args: string[]): Promise<string> {
       } else if (stage === 2 && /sp start[^\n]*\n[\s\S]*=> /.test(out)) {
         stage = 3;
         clearTimeout(timer);
-        child.kill('SIGKILL');
+        killChild(child);
         resolve(out.replace(/\r/g, ''));
       }
     });
+    child.stdin.on('error', () => {});
     child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (stage < 3) reject(new Error(`QEMU ended (${code}) before bdinfo answered:\n${out}`));
+    });
   });
 }
 

@@ -1,49 +1,45 @@
-// Boots QEMU and watches its console until a line appears, then stops that QEMU by its pid.
-import { spawn } from 'node:child_process';
+// Boots QEMU and watches its console until lines appear, then stops it. bootUntil is the
+// library's runner (qemu/runner.ts) with plain-text expectations; interact types at prompts in
+// order, which the runner's one-shot inputs cannot count. Every QEMU started here is bound to
+// the test (test/support/children.ts): killed when the test ends or times out, and by the
+// kernel if the worker dies.
+import { runQemu } from '../../qemu/runner.js';
+import { boundCommand, killChild, spawnBound, testAbortSignal } from '../support/children.js';
 
 export interface BootResult {
   found: boolean;
+  /** The serial console (line ends normalised to \n), then QEMU's stderr. */
   output: string;
   ms: number;
 }
 
+/** A wanted text as a runner expectation: a trailing line end means "at the end of a line". */
+function expectation(want: string, i: number) {
+  const text = want.replace(/[\r\n]+$/, '');
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { domain: `want-${i + 1}`, match: text === want ? text : new RegExp(`${escaped}$`) };
+}
+
 /** Resolves once every string in `want` has appeared on the console (or at the timeout/exit). */
-export function bootUntil(
+export async function bootUntil(
   cmd: string,
   args: string[],
   want: string | string[],
   timeoutMs: number,
 ): Promise<BootResult> {
   const wanted = typeof want === 'string' ? [want] : want;
-  const seen = (out: string) => wanted.every((w) => out.includes(w));
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let done = false;
-    const finish = (found: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      resolve({ found, output, ms: Date.now() - started });
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('latin1');
-      if (seen(output)) finish(true);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (e) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        reject(e);
-      }
+  const abort = testAbortSignal();
+  try {
+    const r = await runQemu({
+      command: boundCommand(cmd, args),
+      expectations: wanted.map(expectation),
+      timeoutMs,
+      signal: abort.signal,
     });
-    child.on('exit', () => finish(seen(output)));
-  });
+    return { found: r.outcome === 'met', output: r.console + r.stderr, ms: r.durationSeconds * 1000 };
+  } finally {
+    abort.release();
+  }
 }
 
 export interface Step {
@@ -64,7 +60,7 @@ export function interact(
   timeoutMs: number,
 ): Promise<{ done: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnBound(cmd, args);
     let output = '';
     let from = 0;
     let done = 0;
@@ -73,7 +69,7 @@ export function interact(
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      killChild(child);
       resolve({ done, output });
     };
     const timer = setTimeout(finish, timeoutMs);
