@@ -34,7 +34,6 @@ const VERSION = '0.1.0';
 /** Runs the CLI with the given I/O and returns the exit code; never calls process.exit. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let exitCode = 0;
-  let usageProblem: string | undefined;
   const y = yargs(argv)
     .scriptName('dombuild')
     .version(VERSION)
@@ -45,9 +44,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     // warm-up (a fake IO) from opening it, which a snapshot cannot hold.
     .wrap(Math.min(100, (io.isTTY ? process.stdout.columns : undefined) ?? 100))
     .exitProcess(false)
-    .fail((msg, err) => {
+    // Throwing here stops yargs before any handler runs: a mistyped flag must not write anything.
+    .fail((msg, err, instance) => {
       if (err) throw err;
-      usageProblem = msg ?? 'invalid arguments';
+      let usage = '';
+      instance.showHelp((text: string) => {
+        usage = text;
+      });
+      throw new ArgvError(nameMissing(msg ?? 'invalid arguments', usage), usage);
     });
   for (const spec of commands) {
     y.command(spec.command, spec.describe, spec.builder, async (args) => {
@@ -62,17 +66,32 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     return reportError(err, io);
   }
-  if (usageProblem !== undefined) {
-    if (helpText) io.stderr(`${helpText}\n\n`);
-    io.stderr(`dombuild: ${usageProblem}\n`);
-    return 2;
-  }
   if (helpText) io.stdout(`${helpText}\n`);
   return exitCode;
 }
 
+/** yargs refused the arguments: its message, after the usage of the command they were for. */
+class ArgvError extends UsageError {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+
+/** yargs counts missing positionals without naming them; the usage line has their names. */
+function nameMissing(message: string, usage: string): string {
+  const m = /^Not enough non-option arguments: got (\d+)/.exec(message);
+  if (!m) return message;
+  const wanted = [...(usage.split('\n')[0] ?? '').matchAll(/<([^>]+)>/g)].map((x) => `<${x[1]}>`);
+  const missing = wanted.slice(Number(m[1]));
+  return missing.length > 0 ? `missing ${missing.join(' ')}: ${message}` : message;
+}
+
 function reportError(err: unknown, io: CliIO): number {
   if (err instanceof ExitError) return err.exitCode;
+  if (err instanceof ArgvError && err.usage) io.stderr(`${err.usage}\n\n`);
   if (err instanceof UsageError) {
     io.stderr(`dombuild: ${err.message}\n`);
     if (err.hint) io.stderr(`  hint: ${err.hint}\n`);
