@@ -1,5 +1,6 @@
 // Where each field of `struct xen_domctl` (cmd = createdomain) lives, per layout family, as
 // data (reference/createdomain-abi.md §1, §6). Offsets are absolute in the 144-byte buffer.
+import type { CreatedomainField } from '../../schema/registry.js';
 import {
   type ArmArchLayoutId,
   type CommonLayoutId,
@@ -9,33 +10,18 @@ import {
 
 export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'bytes16';
 
-/** Logical field keys: the C member path from `struct xen_domctl_createdomain` (4.22 naming). */
+/**
+ * Logical field keys: the C member path from `struct xen_domctl_createdomain` (4.22 naming). The
+ * fields a config control can set are the registry's; the rest are the header and ABI padding.
+ */
 export type FieldKey =
+  | CreatedomainField
   | 'cmd'
   | 'interface_version'
   | 'domain'
   | 'ssidref'
   | 'handle'
-  | 'flags'
-  | 'iommu_opts'
-  | 'max_vcpus'
-  | 'max_evtchn_port'
-  | 'max_grant_frames'
-  | 'max_maptrack_frames'
-  | 'grant_opts'
-  | 'altp2m.opts'
-  | 'altp2m.nr'
-  | 'vmtrace_size'
-  | 'cpupool_id'
-  | 'arch.emulation_flags'
-  | 'arch.misc_flags'
-  | 'arch.gic_version'
-  | 'arch.sve_vl'
-  | 'arch.tee_type'
-  | 'arch.nr_spis'
   | 'arch.clock_frequency'
-  | 'arch.arm_sci_type'
-  | 'arch.v8r_el1_msa'
   | 'arch.pad';
 
 export interface FieldLayout {

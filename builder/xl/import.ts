@@ -2,7 +2,7 @@
 // reverse). Whatever has no place in the schema is reported with its line, never dropped silently.
 import { type Arch, type DomainInput, domainSchema } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
-import { registry } from '../../schema/registry.js';
+import { registry, type XlEncoding } from '../../schema/registry.js';
 import { firstWriter } from './emit.js';
 import { type DecodeContext, decodeXl, type XlProblem } from './encode.js';
 import { parseXlConfig, type XlParseResult, XlSyntaxError } from './parse.js';
@@ -22,17 +22,49 @@ export interface XlImportResult {
   diagnostics: Diagnostic[];
 }
 
-/** Keys only Arm's xl reads, and values of `type` only x86 has: enough to tell the arch. */
-const ARM_HINTS = ['vuart', 'dtdev', 'device_tree', 'nr_spis', 'arm_sci', 'sve', 'llc_colors', 'gic_version'];
-const X86_HINTS = [
-  'nestedhvm',
-  'altp2m',
-  'vmtrace_buf_kb',
-  'dm_restrict',
-  'device_model_stubdomain_override',
-  'builder',
-  'pci',
-];
+/** The xl keys an encoding reads: its key, or for value texts such as "dm_restrict=1" their keys. */
+function keysOf(xl: XlEncoding): string[] {
+  if (xl.kind === 'custom' && xl.values)
+    return Object.values(xl.values).flatMap((t) =>
+      t.split(';').map((pair) => pair.slice(0, pair.indexOf('='))),
+    );
+  return [xl.key];
+}
+
+/**
+ * xl keys outside the registry's encodings that only one architecture's xl reads: the partial
+ * device tree the passthrough handler writes, Arm's GIC choice, and x86's PCI list and old
+ * `builder` spelling of `type`.
+ */
+const UNREGISTERED_HINTS: Readonly<Record<string, Arch>> = {
+  device_tree: 'arm64',
+  gic_version: 'arm64',
+  builder: 'x86_64',
+  pci: 'x86_64',
+};
+
+/**
+ * Keys that only one architecture's xl reads, from the registry's xl encodings: a key is a hint
+ * when every control encoded with it excludes the other architecture. `type` is left out: Arm's xl
+ * takes `type = "pvh"` too, so only its x86-only values (pv, hvm) tell the arch.
+ */
+const ARCH_HINTS: ReadonlyMap<string, Arch> = (() => {
+  const arches = new Map<string, Set<Arch>>();
+  for (const f of registry) {
+    if (!f.xl || f.xl.key === 'type') continue;
+    for (const key of keysOf(f.xl)) {
+      const set = arches.get(key) ?? new Set<Arch>();
+      for (const a of f.arches) set.add(a);
+      arches.set(key, set);
+    }
+  }
+  const out = new Map<string, Arch>(Object.entries(UNREGISTERED_HINTS));
+  for (const [key, set] of arches) {
+    if (!set.has('x86_64')) out.set(key, 'arm64');
+    else if (set.size === 1) out.set(key, 'x86_64');
+  }
+  return out;
+})();
 
 export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImportResult {
   const file = opts.file ?? 'xl.cfg';
@@ -204,7 +236,10 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
 function guessArch(values: ReadonlyMap<string, { value: XlValue }>): Arch {
   const t = values.get('type')?.value;
   if (t === 'pv' || t === 'hvm') return 'x86_64';
-  if (X86_HINTS.some((k) => values.has(k))) return 'x86_64';
-  if (ARM_HINTS.some((k) => values.has(k))) return 'arm64';
-  return 'arm64';
+  const hinted = new Set<Arch>();
+  for (const k of values.keys()) {
+    const a = ARCH_HINTS.get(k);
+    if (a) hinted.add(a);
+  }
+  return hinted.has('x86_64') ? 'x86_64' : 'arm64';
 }
