@@ -1,5 +1,9 @@
 // Whole-system rules about domains: names, privileged roles, xenstore, run-time creation.
 import { type Check, defineCheck, eachDomain, hasCap } from './check.js';
+import { gatesOf } from './gates.js';
+
+/** Rules that read `capabilities` judge it only once its gates (release, arch...) pass. */
+const capabilityGates = gatesOf('capabilities');
 
 const RESERVED = new Set(['dom0', 'domain-0', 'xen', 'chosen']);
 
@@ -75,6 +79,7 @@ export const singleHardwareDomain = defineCheck({
   id: 'single-hardware-domain',
   title: 'At most one hardware domain (dom0 or capabilities: [hardware])',
   ref: 'xen-dt-bindings.md §5 rule 5',
+  needs: capabilityGates,
   run(ctx) {
     let first: string | undefined = ctx.config.dom0 ? 'dom0' : undefined;
     for (const [d, i] of eachDomain(ctx.config)) {
@@ -92,6 +97,7 @@ export const singleXenstoreDomain = defineCheck({
   id: 'single-xenstore-domain',
   title: 'At most one domain with capabilities: [xenstore]',
   ref: 'xen-dt-bindings.md §5 rule 5 (set_xs_domain)',
+  needs: capabilityGates,
   run(ctx) {
     let first: string | undefined;
     for (const [d, i] of eachDomain(ctx.config)) {
@@ -109,7 +115,7 @@ export const xenstoreProvider = defineCheck({
   id: 'xenstore-provider',
   title: 'A domain that asks for xenstore has a xenstore domain to talk to',
   ref: 'xen-dt-bindings.md §5 rule 30',
-  needs: [singleXenstoreDomain],
+  needs: [...capabilityGates, singleXenstoreDomain],
   run(ctx) {
     const byDom = ctx.facts.xenstoreProvider === 'xenstore-domain';
     const provider =
@@ -155,6 +161,7 @@ export const xenstoreLegacyStaticMem = defineCheck({
 export const runtimeNeedsToolstack = defineCheck({
   id: 'runtime-needs-toolstack',
   title: 'Domains created at run time (boot: false) have a dom0 or control domain to create them',
+  needs: capabilityGates,
   run(ctx) {
     const toolstack =
       ctx.config.dom0 !== undefined || ctx.config.domains.some((d) => d.boot && hasCap(d, 'control'));
@@ -175,6 +182,7 @@ export const hardwareDomainRestrictions = defineCheck({
   id: 'hwdom-restrictions',
   title: 'A hardware domain has no passthrough, partial device tree or nr_spis',
   ref: 'xen-dt-bindings.md §5 rule 8',
+  needs: capabilityGates,
   run(ctx) {
     for (const [d, i] of eachDomain(ctx.config)) {
       if (!d.boot || !hasCap(d, 'hardware')) continue;
@@ -191,6 +199,7 @@ export const hardwareDomainIommu = defineCheck({
   id: 'hwdom-iommu',
   title: 'A boot-time hardware domain is direct-mapped or the board has an IOMMU',
   ref: 'xen-dt-bindings.md §5 rule 8',
+  needs: capabilityGates,
   run(ctx) {
     if (!ctx.board || ctx.board.iommu) return;
     for (const [d, i] of eachDomain(ctx.config))

@@ -131,14 +131,27 @@ export function requiresEncoding(f: Feature): Check {
   });
 }
 
+function gatesFor(f: Feature): Check[] {
+  const out: Check[] = [];
+  if (f.arches.length < 3) out.push(requiresArch(f));
+  if (hasReleaseGate(f)) out.push(requiresRelease(f));
+  if (f.kconfig?.length) out.push(requiresKconfig(f));
+  if (!f.dt || !f.xl) out.push(requiresEncoding(f));
+  return out;
+}
+
 /** Every generated gate check, in registry order. */
 export function gateChecks(): Check[] {
-  const out: Check[] = [];
-  for (const f of registry) {
-    if (f.arches.length < 3) out.push(requiresArch(f));
-    if (hasReleaseGate(f)) out.push(requiresRelease(f));
-    if (f.kconfig?.length) out.push(requiresKconfig(f));
-    if (!f.dt || !f.xl) out.push(requiresEncoding(f));
-  }
-  return out;
+  return registry.flatMap(gatesFor);
+}
+
+/**
+ * The gates of one control, for a hand-written check to `need`: a control the target cannot
+ * have is reported once by its gate, not again by every rule that reads it. The runner knows
+ * checks by id, so these are the same checks as the table's.
+ */
+export function gatesOf(key: string): Check[] {
+  const f = registry.find((e) => e.key === key);
+  if (!f) throw new Error(`no registry entry "${key}"`);
+  return gatesFor(f);
 }

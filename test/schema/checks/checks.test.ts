@@ -3,7 +3,7 @@ import { defineCheck } from '../../../schema/checks/check.js';
 import { checkTable } from '../../../schema/checks/index.js';
 import { runChecks } from '../../../schema/checks/run.js';
 import { releaseFacts } from '../../../schema/releases.js';
-import { run } from '../helpers.js';
+import { baseConfig, run, testBoard } from '../helpers.js';
 import { fixtures } from './fixtures.js';
 import { gateFixtures } from './gate-fixtures.js';
 
@@ -89,5 +89,27 @@ describe('runner', () => {
     });
     expect(r.ids.filter((i) => i.startsWith('evtchn-'))).toEqual([]);
     expect(r.ids).toContain('unique-domain-names');
+  });
+
+  it('one capabilities mistake gives one diagnostic (the hardware-domain rules need its gates)', () => {
+    const old = { xen: { release: '4.20', image: 'xen' } };
+    const noIommu = { board: testBoard({ iommu: false }) };
+    const one = run(baseConfig(old, { capabilities: ['hardware'] }), noIommu);
+    expect(one.diagnostics.map((d) => [d.id, d.path])).toEqual([
+      ['capabilities-release', 'domains[0].capabilities'],
+    ]);
+    const two = run(
+      {
+        ...baseConfig(old),
+        domains: [
+          { name: 'a', kernel: 'probe', memory: '64M', capabilities: ['hardware'] },
+          { name: 'b', kernel: 'probe', memory: '64M', capabilities: ['hardware', 'xenstore'] },
+        ],
+      },
+      noIommu,
+    );
+    expect(two.ids).toEqual(['capabilities-release', 'capabilities-release']);
+    // with the release right, the rules that read capabilities still judge it
+    expect(run(baseConfig({}, { capabilities: ['hardware'] }), noIommu).ids).toEqual(['hwdom-iommu']);
   });
 });
