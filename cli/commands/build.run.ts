@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { toBoardFacts } from '../../boards/facts.js';
 import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
-import { ArtifactsError, writeArtifacts } from '../../builder/artifacts.js';
+import { type WriteOptions, writeArtifacts } from '../../builder/artifacts.js';
 import {
   ARCH_OUTPUTS,
   buildSystem,
@@ -23,6 +23,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { outputOptions, usageFromArtifacts } from './build.output.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
 
@@ -123,7 +124,8 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
       ...(wanted ? { only: wanted } : {}),
       hyperlaunch,
     });
-    return write(io, outDir, built.files, [...diagnostics, ...locate(built.diagnostics, loaded.source)]);
+    const all = [...diagnostics, ...locate(built.diagnostics, loaded.source)];
+    return write(io, outDir, built.files, all, outputOptions(args, io, file));
   }
   if (!b.board || !b.tree) {
     if (!diagnostics.some((d) => d.severity === 'error'))
@@ -207,7 +209,7 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
       loaded.source,
     ),
   );
-  return write(io, outDir, built.files, diagnostics);
+  return write(io, outDir, built.files, diagnostics, outputOptions(args, io, file));
 }
 
 /** Print the diagnostics and, when none is an error, replace the output folder with `files`. */
@@ -216,15 +218,15 @@ async function write(
   outDir: string,
   files: Map<string, Uint8Array>,
   diagnostics: Diagnostic[],
+  options: WriteOptions,
 ): Promise<number> {
   if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
   printDiagnostics(io, diagnostics);
   try {
-    const names = await writeArtifacts(files, outDir);
+    const names = await writeArtifacts(files, outDir, options);
     io.stderr(`dombuild: wrote ${outDir}: ${names.join(', ')}\n`);
   } catch (e) {
-    if (e instanceof ArtifactsError) throw new UsageError(`${e.message}${e.code ? ` (${e.code})` : ''}`);
-    throw e;
+    throw usageFromArtifacts(e);
   }
   if (files.has('hyperlaunch.dtb'))
     io.stderr(`dombuild: WARNING: hyperlaunch.dts and hyperlaunch.dtb are ${HYPERLAUNCH_STATUS}\n`);
