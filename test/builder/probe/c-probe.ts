@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layoutFor } from '../../../builder/createdomain/layout.js';
-import type { CreateDomainTarget } from '../../../builder/createdomain/releases.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from '../../../builder/createdomain/releases.js';
 import type { CreateDomainSpec } from '../../../builder/createdomain/spec.js';
 import type { XenRelease } from '../../../schema/releases.js';
 
@@ -72,7 +72,21 @@ function cValue(spec: CreateDomainSpec, key: string): string | undefined {
   return table[key];
 }
 
+const hex32 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+/**
+ * XEN_DOMCTL_INTERFACE_VERSION as `headers` define it (read from the text, for a direct check that
+ * the headers are the release they are labelled; the probe also asserts it at compile time).
+ */
+export function headerInterfaceVersion(headers: HeaderSet): number | undefined {
+  const m = /^#define\s+XEN_DOMCTL_INTERFACE_VERSION\s+(0x[0-9a-fA-F]+)\b/m.exec(
+    readFileSync(join(headers.xenDir, 'domctl.h'), 'utf8'),
+  );
+  return m ? Number(m[1]) : undefined;
+}
+
 export function probeSource(specs: readonly CreateDomainSpec[], target: CreateDomainTarget): string {
+  const { interfaceVersion } = CREATEDOMAIN_RELEASES[target.release];
   const members = layoutFor(target).filter((f) => f.key !== 'cmd' && f.key !== 'interface_version');
   const inits = specs.map((s) => {
     const parts = ['.cmd = XEN_DOMCTL_createdomain', '.interface_version = XEN_DOMCTL_INTERFACE_VERSION'];
@@ -92,6 +106,9 @@ export function probeSource(specs: readonly CreateDomainSpec[], target: CreateDo
 #include <xen/domctl.h>
 
 _Static_assert(sizeof(struct xen_domctl) == 144, "struct xen_domctl is 144 bytes");
+/* The headers must be the release we compare against (a host with another libxen-dev fails here). */
+_Static_assert(XEN_DOMCTL_INTERFACE_VERSION == ${hex32(interfaceVersion)},
+               "these Xen headers are not Xen ${target.release}'s: XEN_DOMCTL_INTERFACE_VERSION is not ${hex32(interfaceVersion)}");
 
 /* Static storage: every byte no initialiser names, padding included, is zero. */
 __attribute__((section(".dombuild_probe"), used))
