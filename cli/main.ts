@@ -13,6 +13,7 @@ import { validateCommand } from './commands/validate.js';
 import { xlCommand } from './commands/xl.js';
 import { ExitError, UsageError } from './errors.js';
 import { type CliIO, processIO } from './io.js';
+import { Interrupted } from './signals.js';
 
 // Order here is the order of `dombuild --help`.
 const commands: CommandSpec[] = [
@@ -91,6 +92,10 @@ function nameMissing(message: string, usage: string): string {
 
 function reportError(err: unknown, io: CliIO): number {
   if (err instanceof ExitError) return err.exitCode;
+  if (err instanceof Interrupted) {
+    io.stderr(`dombuild: ${err.message}\n`);
+    return err.exitCode;
+  }
   if (err instanceof ArgvError && err.usage) io.stderr(`${err.usage}\n\n`);
   if (err instanceof UsageError) {
     io.stderr(`dombuild: ${err.message}\n`);

@@ -2,7 +2,7 @@
 // soon as every expectation is met, a panic is seen, or the timeout passes. Whatever happens —
 // success, failure, a throw in a callback, the caller aborting, the test process exiting — the
 // QEMU child is gone when this returns.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { QemuCommand } from './argv.js';
 import {
   type ConsoleFailure,
@@ -70,36 +70,8 @@ export interface RunResult {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/**
- * The test or CLI process is going away: take every QEMU we started with it. A signal that would
- * end the process ends its QEMUs first; when nobody else handles that signal it is raised again,
- * so the process still ends as it would have.
- */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  const killAll = () => {
-    for (const child of live) child.kill('SIGKILL');
-  };
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      killAll();
-      if (process.listenerCount(sig) === 1) {
-        process.removeListener(sig, onSignal);
-        process.kill(process.pid, sig);
-      }
-    };
-    process.on(sig, onSignal);
-  }
-}
-
 export async function runQemu(opts: RunOptions): Promise<RunResult> {
   if (opts.signal?.aborted) throw new QemuError('ABORTED', 'aborted before QEMU started');
-  installExitHook();
   const monitor = new ConsoleMonitor(opts.expectations);
   const splitter = new LineSplitter();
   const decoder = new TextDecoder('utf-8');
@@ -112,7 +84,6 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     cwd: opts.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  live.add(child);
 
   return new Promise<RunResult>((resolve, reject) => {
     let outcome: RunOutcome | undefined;
@@ -193,7 +164,6 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     child.stdin?.on('error', () => {});
 
     child.on('error', (err: NodeJS.ErrnoException) => {
-      live.delete(child);
       clearTimeout(timer);
       clearTimeout(silenceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -208,7 +178,6 @@ export async function runQemu(opts: RunOptions): Promise<RunResult> {
     });
 
     child.on('close', (code, signal) => {
-      live.delete(child);
       clearTimeout(timer);
       clearTimeout(silenceTimer);
       clearTimeout(killTimer);

@@ -27,6 +27,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { interruptible } from '../signals.js';
 import { usageFromArtifacts } from './build.output.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
@@ -260,17 +261,23 @@ export async function bootAndReport(job: BootJob): Promise<number> {
       };
   let result: RunResult;
   try {
-    result = await runQemu({
-      command,
-      expectations,
-      timeoutMs: timeout * 1000,
-      // U-Boot or Xen speaks within a second or two; a silent console means Xen has no console.
-      firstOutputTimeoutMs: Math.min(timeout, 30) * 1000,
-      handover: 'Starting kernel ...',
-      ...(job.uboot ? { input: ubootKeystrokes() } : {}),
-      ...(onLine ? { onLine } : {}),
-    });
+    result = await interruptible((signal) =>
+      runQemu({
+        command,
+        expectations,
+        timeoutMs: timeout * 1000,
+        // U-Boot or Xen speaks within a second or two; a silent console means Xen has no console.
+        firstOutputTimeoutMs: Math.min(timeout, 30) * 1000,
+        handover: 'Starting kernel ...',
+        ...(job.uboot ? { input: ubootKeystrokes() } : {}),
+        ...(onLine ? { onLine } : {}),
+        signal,
+      }),
+    );
   } catch (e) {
+    // No run to look at (QEMU missing, interrupted): the scratch folder goes unless asked to keep it.
+    if (args.keep === true) io.stderr(`dombuild: build folder kept: ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
     if (e instanceof QemuError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
     throw e;
   }
