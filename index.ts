@@ -3,6 +3,7 @@
 export * from './boards/index.js';
 export * from './builder/artifacts.js';
 export * from './builder/blob/index.js';
+export * from './builder/board-facts.js';
 export * from './builder/build.js';
 export * from './builder/createdomain/index.js';
 export * from './builder/dom0less/chosen.js';

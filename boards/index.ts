@@ -9,7 +9,6 @@ export {
   loadBoardDtb,
   qemuDumpCacheKey,
 } from './dtb-source.js';
-export { toBoardFacts } from './facts.js';
 export { applyDtbFacts } from './merge.js';
 export {
   checkQemuQ35Params,
@@ -38,6 +37,7 @@ export {
 } from './qemu-virt-dtb.js';
 export {
   type BoardListing,
+  type BoardSelection,
   DEFAULT_BOARD,
   listBoards,
   parseBoardSpec,

@@ -4,7 +4,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Tree } from '../devicetree/tree.js';
-import type { BoardSetting } from '../schema/config.js';
 import { parseSize } from '../schema/units.js';
 import { DEFAULT_BOARD, listBoards } from './catalog.js';
 import { readDtbFacts } from './dtb-facts.js';
@@ -12,7 +11,7 @@ import { type DtbOrigin, loadBoardDtb } from './dtb-source.js';
 import { applyDtbFacts } from './merge.js';
 import { checkQemuQ35Params, QEMU_Q35_DEFAULTS, qemuQ35Board } from './qemu-q35.js';
 import { checkQemuVirtParams, QEMU_VIRT_DEFAULTS, type QemuVirtParams, qemuVirtBoard } from './qemu-virt.js';
-import type { Board, BoardDiagnostic } from './types.js';
+import type { Arch, Board, BoardDiagnostic } from './types.js';
 import { parseUserBoard } from './user-board.js';
 
 export { type BoardListing, DEFAULT_BOARD, listBoards } from './catalog.js';
@@ -33,6 +32,25 @@ export function parseBoardSpec(spec: string): { name: string; params: Record<str
   }
   return { name: spec.slice(0, colon), params };
 }
+
+/**
+ * What a config's `board:` says, as boards/ reads it: a built-in name with parameters, a board
+ * YAML path, or inline facts. schema's parsed `BoardSetting` fits this shape, so the config is
+ * passed in as is without boards/ importing schema/.
+ */
+export type BoardSelection =
+  | string
+  | {
+      name?: string | undefined;
+      arch?: Arch | undefined;
+      /** One RAM size, or RAM banks. */
+      memory?: bigint | readonly { base: bigint; size: bigint }[] | undefined;
+      cpus?: number | undefined;
+      gic?: 2 | 3 | undefined;
+      dtb?: string | undefined;
+    };
+
+type InlineBoard = Exclude<BoardSelection, string>;
 
 export interface ResolveBoardOptions {
   /** Folder the config (or the board file) paths are relative to. */
@@ -63,7 +81,7 @@ interface Params {
 }
 
 export async function resolveBoard(
-  setting: BoardSetting | undefined,
+  setting: BoardSelection | undefined,
   opts: ResolveBoardOptions,
 ): Promise<ResolvedBoard> {
   const diagnostics: BoardDiagnostic[] = [];
@@ -168,7 +186,7 @@ async function resolveUserBoard(file: string, opts: ResolveBoardOptions): Promis
 }
 
 async function resolveInlineBoard(
-  s: Exclude<BoardSetting, string>,
+  s: InlineBoard,
   params: Params,
   opts: ResolveBoardOptions,
   diagnostics: BoardDiagnostic[],
@@ -198,11 +216,7 @@ async function resolveInlineBoard(
 }
 
 /** An inline x86 board: RAM banks and CPUs as given; no DTB, since x86 Xen reads none. */
-function inlineX86Board(
-  s: Exclude<BoardSetting, string>,
-  params: Params,
-  diagnostics: BoardDiagnostic[],
-): ResolvedBoard {
+function inlineX86Board(s: InlineBoard, params: Params, diagnostics: BoardDiagnostic[]): ResolvedBoard {
   if (params.gic !== undefined) diagnostics.push(paramError('gic is an Arm setting; x86 boards have none'));
   if (diagnostics.length > 0) return { diagnostics };
   const board: Board = {

@@ -1,9 +1,9 @@
 // `dombuild plan`: config → board → images → plan, then a table and bars, plan.json, or an SVG.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { toBoardFacts } from '../../boards/facts.js';
 import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
+import { toBoardFacts } from '../../builder/board-facts.js';
 import { resolveImages } from '../../builder/images.js';
 import { planToJson } from '../../builder/plan/json.js';
 import { noPlan, planLayout } from '../../builder/plan/layout.js';
@@ -15,6 +15,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { checkBoardFlag } from './board-flag.js';
 
 /** ${DOMBUILD_CACHE:-$XDG_CACHE_HOME/dombuild}, with ~/.cache when XDG_CACHE_HOME is unset. */
 export function cacheDirFrom(env: CliIO['env']): string | undefined {
@@ -45,6 +46,7 @@ export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise
   const setting = typeof args.board === 'string' ? args.board : config.board;
   if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
   const b = await resolveBoard(setting, boardOpts);
+  checkBoardFlag(args, b.diagnostics);
   diagnostics.push(...b.diagnostics.map(fromBoard));
   if (!b.board || (!b.tree && b.board.dtb.kind !== 'none')) return finish(io, diagnostics, 1);
 

@@ -5,8 +5,8 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { toBoardFacts } from '../../boards/facts.js';
 import type { Board } from '../../boards/types.js';
+import { toBoardFacts } from '../../builder/board-facts.js';
 import { emitX86Boot } from '../../builder/x86/index.js';
 import { qemuArgv } from '../../qemu/argv.js';
 import { cacheRootFrom, xenX86Elf } from '../../qemu/assets.js';

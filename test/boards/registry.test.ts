@@ -4,12 +4,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { toBoardFacts } from '../../boards/facts.js';
 import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
-import { listBoards, parseBoardSpec, resolveBoard } from '../../boards/registry.js';
+import { type BoardSelection, listBoards, parseBoardSpec, resolveBoard } from '../../boards/registry.js';
 import { parseUserBoard } from '../../boards/user-board.js';
 import { rpi4RamBanks } from '../../boards/vendor.js';
+import { toBoardFacts } from '../../builder/board-facts.js';
 import { writeDtb } from '../../devicetree/dtb.js';
+import type { BoardSetting } from '../../schema/config.js';
+
+// boards/ takes the config's board setting without importing schema/: tsc fails here if they drift.
+type SettingFits = BoardSetting extends BoardSelection ? true : never;
+const settingFits: SettingFits = true;
+void settingFits;
 
 const GiB = 1n << 30n;
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-boards-'));
