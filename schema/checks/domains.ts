@@ -75,40 +75,44 @@ export const archSettings = defineCheck({
   },
 });
 
-export const singleHardwareDomain = defineCheck({
+/** At most one holder of a capability; dom0, when present, holds `hardware` already. */
+function singleHolder(
+  cap: 'hardware' | 'xenstore',
+  spec: { id: string; title: string; ref: string; dom0Holds: boolean; hint: string },
+): Check {
+  return defineCheck({
+    id: spec.id,
+    title: spec.title,
+    ref: spec.ref,
+    needs: capabilityGates,
+    run(ctx) {
+      let first: string | undefined = spec.dom0Holds && ctx.config.dom0 ? 'dom0' : undefined;
+      for (const [d, i] of eachDomain(ctx.config)) {
+        if (!hasCap(d, cap)) continue;
+        if (first !== undefined)
+          ctx.report(['domains', i, 'capabilities'], `a second ${cap} domain (${first} is one already)`, {
+            hint: spec.hint,
+          });
+        else first = d.name;
+      }
+    },
+  });
+}
+
+export const singleHardwareDomain = singleHolder('hardware', {
   id: 'single-hardware-domain',
   title: 'At most one hardware domain (dom0 or capabilities: [hardware])',
   ref: 'xen-dt-bindings.md §5 rule 5',
-  needs: capabilityGates,
-  run(ctx) {
-    let first: string | undefined = ctx.config.dom0 ? 'dom0' : undefined;
-    for (const [d, i] of eachDomain(ctx.config)) {
-      if (!hasCap(d, 'hardware')) continue;
-      if (first !== undefined)
-        ctx.report(['domains', i, 'capabilities'], `a second hardware domain (${first} is one already)`, {
-          hint: 'only one domain can own the hardware',
-        });
-      else first = d.name;
-    }
-  },
+  dom0Holds: true,
+  hint: 'only one domain can own the hardware',
 });
 
-export const singleXenstoreDomain = defineCheck({
+export const singleXenstoreDomain = singleHolder('xenstore', {
   id: 'single-xenstore-domain',
   title: 'At most one domain with capabilities: [xenstore]',
   ref: 'xen-dt-bindings.md §5 rule 5 (set_xs_domain)',
-  needs: capabilityGates,
-  run(ctx) {
-    let first: string | undefined;
-    for (const [d, i] of eachDomain(ctx.config)) {
-      if (!hasCap(d, 'xenstore')) continue;
-      if (first !== undefined)
-        ctx.report(['domains', i, 'capabilities'], `a second xenstore domain (${first} is one already)`, {
-          hint: 'keep the xenstore capability on one domain',
-        });
-      else first = d.name;
-    }
-  },
+  dom0Holds: false,
+  hint: 'keep the xenstore capability on one domain',
 });
 
 export const xenstoreProvider = defineCheck({
