@@ -10,8 +10,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toBoardFacts } from '../../boards/facts.js';
 import { resolveBoard } from '../../boards/registry.js';
+import { toBoardFacts } from '../../builder/board-facts.js';
 import { encodeCreateDomain } from '../../builder/createdomain/encode.js';
 import { createDomainSpecFromConfig, type FromConfigError } from '../../builder/createdomain/from-config.js';
 import {
