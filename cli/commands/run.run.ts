@@ -28,6 +28,7 @@ import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { interruptible } from '../signals.js';
+import { checkBoardFlag } from './board-flag.js';
 import { usageFromArtifacts } from './build.output.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
@@ -81,6 +82,7 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   const setting = typeof args.board === 'string' ? args.board : config.board;
   if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
   const b = await resolveBoard(setting, boardOpts);
+  checkBoardFlag(args, b.diagnostics);
   for (const d of b.diagnostics)
     diagnostics.push({
       id: d.id,

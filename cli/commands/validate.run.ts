@@ -15,7 +15,39 @@ import { checkIds, resolveArch, validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 
+/** A file validate could not read: exit 2, and with --json a report that says so. */
+class ReadFailure extends UsageError {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
 export async function runValidate(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  try {
+    return await validateConfig(args, io);
+  } catch (e) {
+    if (args.json !== true || !(e instanceof UsageError)) throw e;
+    // A --json caller parses stdout whatever happened: give it a report with the error in it.
+    const { renderJson } = await import('../../schema/render.js');
+    const doc = {
+      ...JSON.parse(renderJson(String(args.config), [], false)),
+      error: {
+        code: e instanceof ReadFailure ? e.code : 'usage',
+        path: e instanceof ReadFailure ? e.path : null,
+        message: e.message,
+      },
+    };
+    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    io.stderr(`dombuild: ${e.message}\n`);
+    return 2;
+  }
+}
+
+async function validateConfig(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const file = String(args.config);
   const abs = isAbsolute(file) ? file : resolve(io.cwd, file);
   const { CREATEDOMAIN_CHECKS } = await import('../../builder/createdomain/checks.js');
@@ -24,7 +56,8 @@ export async function runValidate(args: Record<string, unknown>, io: CliIO): Pro
   try {
     text = await readFile(abs, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new ReadFailure(`cannot read ${file} (${code})`, code, abs);
   }
   const shown = relative(io.cwd, abs) || file;
   const loaded = loadConfig(text, shown);
@@ -38,6 +71,9 @@ export async function runValidate(args: Record<string, unknown>, io: CliIO): Pro
     if (board) opts.board = board;
     const found = validate(loaded.config, opts);
     diags.push(...found);
+    // The files the config names (kernels, ramdisks, DTBs, Xen) must be there, as build requires.
+    const { resolveImages } = await import('../../builder/images.js');
+    diags.push(...(await resolveImages(loaded.config, { configDir, hash: false })).diagnostics);
     diags.push(...(await createDomainFindings(loaded.config, board, found, levels)));
   }
   const located = locate(diags, loaded.source);

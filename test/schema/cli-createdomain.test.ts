@@ -3,6 +3,7 @@
 // --no-check/--warn/--error by id, the JSON report and the check list `dombuild schema` prints.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CREATEDOMAIN_CHECKS } from '../../builder/createdomain/checks.js';
 import type { CliIO } from '../../cli/io.js';
@@ -40,6 +41,7 @@ domains:
   - { name: g, kernel: probe, memory: 64M, boot: false, ${domain} }
 `,
   );
+  standIns(dir, ['xen', 'vmlinuz']);
   return file;
 }
 
@@ -54,7 +56,13 @@ domains:
   - { name: g, kernel: probe, memory: 64M, ${domain} }
 `,
   );
+  standIns(dir, ['xen']);
   return file;
+}
+
+/** validate checks that the files a config names exist, as build does: small gzip stand-ins. */
+function standIns(dir: string, names: string[]): void {
+  for (const n of names) writeFileSync(join(dir, n), gzipSync(new Uint8Array(4096)));
 }
 
 interface Report {
