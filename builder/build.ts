@@ -260,7 +260,8 @@ function isDefault(arch: keyof typeof DEFAULT_OUTPUTS, k: OutputKind): boolean {
 /**
  * The probe guests of domains created at run time (`boot: false`, `kernel: probe`): not loaded at
  * boot, so not in the plan, but their xl configs name `<domain>-kernel.img`, so they are written
- * into the output folder (for dom0's guest folder) whenever the configs are. xl builds no direct-mapped guest: the UART is the vpl011.
+ * into the output folder (for dom0's guest folder) whenever the configs are. xl builds no
+ * direct-mapped guest: the UART is the vpl011.
  */
 function runtimeImages(config: Config): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
@@ -301,7 +302,19 @@ export function buildX86System(input: X86SystemInput): BuildResult {
     },
     diagnostics,
   );
-  if (wants('xl')) for (const [name, bytes] of runtimeImages(config)) files.set(name, bytes);
+  if (wants('xl')) {
+    for (const [name, bytes] of runtimeImages(config)) files.set(name, bytes);
+    config.domains.forEach((d, i) => {
+      if (d.boot || d.kernel.kind !== 'probe') return;
+      diagnostics.push({
+        id: 'build-probe-not-x86',
+        severity: 'warning',
+        message: `${d.name}: the probe guest is an arm64 image; xl on x86_64 cannot boot ${d.name}-kernel.img`,
+        path: `domains[${i}].kernel`,
+        hint: 'give the domain a real x86 kernel',
+      });
+    });
+  }
   files.set(
     OUTPUT_FILES.planJson,
     utf8.encode(x86PlanJson(config, board, input.images, { relativeTo: input.bootRoot })),

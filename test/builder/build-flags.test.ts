@@ -40,6 +40,11 @@ writeFileSync(
   join(ex, 'minimal-xen.yaml'),
   readFileSync(join(ex, 'minimal.yaml'), 'utf8').replace('xen:\n', 'xen:\n  image: xen-standin\n'),
 );
+// x86-dom0.yaml plus a domain xl creates at run time, with the (arm64) probe guest
+writeFileSync(
+  join(ex, 'x86-runtime.yaml'),
+  `${readFileSync(join(ex, 'x86-dom0.yaml'), 'utf8')}\ndomains:\n  - name: rt\n    boot: false\n    kernel: { probe: "rt up" }\n    memory: 64M\n`,
+);
 const env = { ...process.env, DOMBUILD_CACHE: join(work, 'cache'), SOURCE_DATE_EPOCH: '1700000000' };
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -133,6 +138,14 @@ const rows: Row[] = [
     argv: ['dom0-runtime.yaml', '-o', 'OUT'],
     code: 0,
     has: [...ARM, 'xl/runtime1.cfg', 'xl/runtime2.cfg', 'runtime1-kernel.img', 'runtime2-kernel.img'],
+  },
+  {
+    flag: 'out',
+    what: 'x86 default with a runtime domain: xl/<domain>.cfg and the image it names, with a warning',
+    argv: ['x86-runtime.yaml', '-o', 'OUT'],
+    code: 0,
+    files: [...X86, 'rt-kernel.img', 'xl/rt.cfg'].sort(),
+    check: (r) => expect(r.stderr).toMatch(/\(build-probe-not-x86\)/),
   },
   {
     flag: 'out',
