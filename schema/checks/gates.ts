@@ -5,7 +5,7 @@ import type { Domain } from '../config.js';
 import { kconfigEnabled } from '../kconfig.js';
 import type { Feature } from '../registry.js';
 import { registry } from '../registry.js';
-import { releaseAtLeast, type XenRelease } from '../releases.js';
+import { releaseAtLeast, XEN_RELEASES, type XenRelease } from '../releases.js';
 import { type Check, defineCheck, eachDomain, kebab } from './check.js';
 
 function fieldValue(d: Domain, f: Feature): unknown {
@@ -30,7 +30,7 @@ export function releaseNeeded(f: Feature, d: Domain): XenRelease {
 }
 
 export function hasReleaseGate(f: Feature): boolean {
-  return f.since !== '4.17' || !!f.dt?.since || !!f.xl?.since || !!f.valueSince;
+  return f.since !== XEN_RELEASES[0] || !!f.dt?.since || !!f.xl?.since || !!f.valueSince;
 }
 
 export function requiresRelease(f: Feature): Check {
