@@ -315,10 +315,19 @@ export async function bootAndReport(job: BootJob): Promise<number> {
     io.stdout(`all ${result.domains.length} domains up in ${result.durationSeconds.toFixed(2)} s\n`);
   } else {
     io.stdout(`FAILED: ${result.reason}\n`);
+    for (const d of result.domains.filter((r) => !r.met)) {
+      const wanted = expectations.filter((e) => e.domain === d.domain).map((e) => showMatch(e.match));
+      if (wanted.length > 0) io.stdout(`  ${d.domain} never printed ${wanted.join(' or ')}\n`);
+    }
   }
   if (keep) io.stdout(`build folder and console log kept: ${work}\n`);
   else rmSync(work, { recursive: true, force: true });
   return result.ok ? 0 : 1;
+}
+
+/** What a domain's console was searched for: a quoted text or a /regex/. */
+function showMatch(match: string | RegExp): string {
+  return typeof match === 'string' ? JSON.stringify(match) : String(match);
 }
 
 export function finish(io: CliIO, diagnostics: Diagnostic[]): number {

@@ -75,6 +75,21 @@ function host(dir: string) {
 const scratch = (dir: string) => readdirSync(join(dir, 'tmp')).filter((n) => n.startsWith('dombuild-run-'));
 
 describe.skipIf(!gate.available)('dombuild run and signals', () => {
+  it('a failed run names what each domain not up was waited for, and keeps its folder', async () => {
+    const dir = setup('echo "nothing to see"');
+    const child = host(dir);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code, stdout).toBe(1);
+    expect(stdout).toMatch(/^FAILED: /m);
+    expect(stdout).toMatch(/^ {2}a never printed (".+"|\/.+\/[a-z]*)$/m);
+    expect(scratch(dir)).toHaveLength(1);
+    expect(stdout).toContain(join(dir, 'tmp', scratch(dir)[0] as string));
+  }, 60_000);
+
   it('SIGTERM stops QEMU, removes the scratch folder and exits 143', async () => {
     const dir = setup('echo "PID $$"\nexec sleep 30');
     const child = host(dir);
