@@ -2,10 +2,10 @@
 // SIGTERM stops QEMU, removes the scratch folder and ends with 128 + 15. QEMU here is a stand-in
 // that prints its pid and sleeps; the board's device tree still comes from the real QEMU.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { requireTools } from '../support/tools.js';
 
 const gate = requireTools(
@@ -47,8 +47,16 @@ function setup(qemuScript: string) {
   return dir;
 }
 
-function host(dir: string) {
-  return spawn(
+// A host still running after its test (a failed expectation, a timeout) is stopped the way a user
+// would, with SIGTERM, so it takes its QEMU with it.
+const hosts = new Set<ReturnType<typeof spawn>>();
+afterEach(() => {
+  for (const h of hosts) if (h.exitCode === null && h.signalCode === null) h.kill('SIGTERM');
+  hosts.clear();
+});
+
+function host(dir: string, path = `${join(dir, 'bin')}:${process.env.PATH}`) {
+  const child = spawn(
     process.execPath,
     [
       '--import',
@@ -64,12 +72,14 @@ function host(dir: string) {
       // The stand-in comes first on PATH (it hands dumpdtb to the real QEMU).
       env: {
         ...process.env,
-        PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+        PATH: path,
         TMPDIR: join(dir, 'tmp'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  hosts.add(child);
+  return child;
 }
 
 const scratch = (dir: string) => readdirSync(join(dir, 'tmp')).filter((n) => n.startsWith('dombuild-run-'));
@@ -89,6 +99,26 @@ describe.skipIf(!gate.available)('dombuild run and signals', () => {
     expect(scratch(dir)).toHaveLength(1);
     expect(stdout).toContain(join(dir, 'tmp', scratch(dir)[0] as string));
   }, 60_000);
+
+  it('QEMU missing at boot: exit 2 and the scratch folder is gone', async () => {
+    // The stand-in answers dumpdtb, then removes itself; PATH holds nothing else.
+    const dir = setup('exit 0');
+    const qemu = join(dir, 'bin', 'qemu-system-aarch64');
+    writeFileSync(
+      qemu,
+      `#!/bin/sh\n${JSON.stringify(realQemu)} "$@"; rc=$?\n/bin/rm -f ${JSON.stringify(qemu)}\nexit $rc\n`,
+    );
+    const child = host(dir, join(dir, 'bin'));
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(existsSync(qemu), 'the stand-in removed itself').toBe(false);
+    expect(code, stderr).toBe(2);
+    expect(stderr).toContain('qemu-system-aarch64');
+    expect(scratch(dir)).toEqual([]);
+  }, 30_000);
 
   it('SIGTERM stops QEMU, removes the scratch folder and exits 143', async () => {
     const dir = setup('echo "PID $$"\nexec sleep 30');
