@@ -153,6 +153,19 @@ describe('dombuild build -o', () => {
     expect(readdirSync(join(proj, 'out')).sort()).toEqual(names);
   });
 
+  it('--force replaces a folder dombuild did not write', async () => {
+    const proj = fresh('cli-force');
+    writeFileSync(join(proj, 'sys.yaml'), CONFIG);
+    const foreign = join(proj, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const forced = await cli(['build', 'sys.yaml', '-o', 'foreign', '--force'], proj);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readdirSync(foreign)).not.toContain('notes.txt');
+    expect(readdirSync(foreign)).toContain('plan.json');
+    expect(readdirSync(foreign)).toContain(OUTPUT_MARKER);
+  });
+
   it('never replaces the current folder, home or a folder holding the config, even with --force', async () => {
     const home = fresh('cli-home');
     const proj = join(home, 'proj');
