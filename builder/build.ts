@@ -3,7 +3,7 @@
 // to writeArtifacts. The same inputs always give the same bytes.
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute, join, relative } from 'node:path';
-import { toBoardFacts } from '../boards/facts.js';
+import { toBoardFacts } from './board-facts.js';
 import type { Board } from '../boards/types.js';
 import { writeDtb } from '../devicetree/dtb.js';
 import type { Tree } from '../devicetree/tree.js';

@@ -1,7 +1,7 @@
 // The x86 output folder of `dombuild build`: grub.cfg, xen.cfg (EFI), createdomain.bin, plan.json,
 // and xl/<domain>.cfg for domains created at run time. x86 loaders place the modules themselves,
 // so the blob carries sizes and hashes without load addresses.
-import { toBoardFacts } from '../../boards/facts.js';
+import { toBoardFacts } from '../board-facts.js';
 import type { Board } from '../../boards/types.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';

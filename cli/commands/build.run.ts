@@ -1,10 +1,10 @@
 // `dombuild build`: config → board → images → plan → buildSystem → writeArtifacts.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { toBoardFacts } from '../../boards/facts.js';
 import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
 import { type WriteOptions, writeArtifacts } from '../../builder/artifacts.js';
+import { toBoardFacts } from '../../builder/board-facts.js';
 import {
   ARCH_OUTPUTS,
   buildSystem,
@@ -23,6 +23,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { checkBoardFlag } from './board-flag.js';
 import { outputOptions, usageFromArtifacts } from './build.output.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
 import { cacheDirFrom } from './plan.run.js';
@@ -95,6 +96,7 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
   io.stderr('dombuild: resolving the board\n');
   const b = await resolveBoard(setting, boardOpts);
+  checkBoardFlag(args, b.diagnostics);
   diagnostics.push(...b.diagnostics.map(fromBoard));
   const hyperlaunch = args.hyperlaunch === true;
   const wanted = b.board ? outputsFor(only, hyperlaunch, b.board.arch) : only;

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { toBoardFacts } from '../../boards/facts.js';
+import { toBoardFacts } from '../../builder/board-facts.js';
 import { resolveBoard } from '../../boards/registry.js';
 import { writeArtifacts } from '../../builder/artifacts.js';
 import { buildSystem, OUTPUT_FILES } from '../../builder/build.js';

@@ -169,7 +169,7 @@ async function boardFacts(
 ): Promise<BoardFacts | undefined> {
   const [{ resolveBoard }, { toBoardFacts }] = await Promise.all([
     import('../../boards/registry.js'),
-    import('../../boards/facts.js'),
+    import('../../builder/board-facts.js'),
   ]);
   const r = await resolveBoard(setting, { configDir, qemu: 'generated' });
   for (const d of r.diagnostics) {

@@ -1,6 +1,6 @@
 // Exit codes at the edges: a bad flag value is a usage error, an unreadable config still gives
 // --json callers a report, and validate refuses a config whose files build could not read.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,13 +39,14 @@ const probeOnly = config(
 
 describe('usage errors', () => {
   it('a malformed --board value is exit 2 with the reason', async () => {
-    for (const cmd of ['plan']) {
-      const r = await cli([cmd, probeOnly, '--board', 'qemu-virt-arm64:ram=1Q']);
+    for (const cmd of [['plan'], ['build', '-o', 'out-bad-board']]) {
+      const r = await cli([...cmd, probeOnly, '--board', 'qemu-virt-arm64:ram=1Q']);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('ram=1Q');
-      const unknown = await cli([cmd, probeOnly, '--board', 'no-such-board']);
+      const unknown = await cli([...cmd, probeOnly, '--board', 'no-such-board']);
       expect(unknown.code, unknown.stderr).toBe(2);
     }
+    expect(existsSync(join(work, 'out-bad-board'))).toBe(false);
   });
 
   it('validate --json on a missing file prints a JSON report with the error, exit 2', async () => {
