@@ -3,7 +3,6 @@
 // to writeArtifacts. The same inputs always give the same bytes.
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute, join, relative } from 'node:path';
-import { toBoardFacts } from './board-facts.js';
 import type { Board } from '../boards/types.js';
 import { writeDtb } from '../devicetree/dtb.js';
 import type { Tree } from '../devicetree/tree.js';
@@ -11,6 +10,7 @@ import { probeGuestImage, XEN_VPL011_BASE } from '../images/probe.js';
 import { writeScriptImage } from '../images/uimage.js';
 import type { Config } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
+import { toBoardFacts } from './board-facts.js';
 import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from './createdomain/from-config.js';
 import { buildDom0less, type Dom0lessResult } from './dom0less/chosen.js';
 import { chosenDtsi } from './dom0less/dtsi.js';

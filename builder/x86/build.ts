@@ -1,10 +1,11 @@
 // The x86 output folder of `dombuild build`: grub.cfg, xen.cfg (EFI), createdomain.bin, plan.json,
 // and xl/<domain>.cfg for domains created at run time. x86 loaders place the modules themselves,
 // so the blob carries sizes and hashes without load addresses.
-import { toBoardFacts } from '../board-facts.js';
+
 import type { Board } from '../../boards/types.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
+import { toBoardFacts } from '../board-facts.js';
 import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from '../createdomain/from-config.js';
 import type { ResolvedImage } from '../images.js';
 import { planToJson } from '../plan/json.js';
