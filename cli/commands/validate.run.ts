@@ -51,7 +51,7 @@ async function validateConfig(args: Record<string, unknown>, io: CliIO): Promise
   const file = String(args.config);
   const abs = isAbsolute(file) ? file : resolve(io.cwd, file);
   const { CREATEDOMAIN_CHECKS } = await import('../../builder/createdomain/checks.js');
-  const levels = checkLevels(args, [...checkIds(), ...CREATEDOMAIN_CHECKS.map((c) => c.id)]);
+  const levels = checkLevels(args, [...checkIds(), ...CREATEDOMAIN_CHECKS.map((c) => c.id), IMAGE_MISSING]);
   let text: string;
   try {
     text = await readFile(abs, 'utf8');
@@ -71,9 +71,12 @@ async function validateConfig(args: Record<string, unknown>, io: CliIO): Promise
     if (board) opts.board = board;
     const found = validate(loaded.config, opts);
     diags.push(...found);
-    // The files the config names (kernels, ramdisks, DTBs, Xen) must be there, as build requires.
+    // The files the config names (kernels, ramdisks, DTBs, Xen) must be there for build. Here a
+    // missing one is a warning by default: editors and pre-commit hooks validate configs whose
+    // images a build system has not produced yet; --strict or --error image-missing make it fail.
     const { resolveImages } = await import('../../builder/images.js');
-    diags.push(...(await resolveImages(loaded.config, { configDir, hash: false })).diagnostics);
+    const files = (await resolveImages(loaded.config, { configDir, hash: false })).diagnostics;
+    diags.push(...withLevel(files, IMAGE_MISSING, levels.get(IMAGE_MISSING) ?? 'warning'));
     diags.push(...(await createDomainFindings(loaded.config, board, found, levels)));
   }
   const located = locate(diags, loaded.source);
@@ -86,6 +89,14 @@ async function validateConfig(args: Record<string, unknown>, io: CliIO): Promise
     io.stdout(render.renderSummary(shown, located, failed, io.isTTY && !io.env.NO_COLOR));
   }
   return failed ? 1 : 0;
+}
+
+const IMAGE_MISSING = 'image-missing';
+
+/** Gives every diagnostic with this id the chosen level ('off' drops it). */
+function withLevel(diags: readonly Diagnostic[], id: string, level: CheckLevel): Diagnostic[] {
+  if (level === 'off') return diags.filter((d) => d.id !== id);
+  return diags.map((d) => (d.id === id ? { ...d, severity: level } : d));
 }
 
 function checkLevels(args: Record<string, unknown>, ids: readonly string[]): Map<string, CheckLevel> {

@@ -48,13 +48,24 @@ describe('dombuild validate on examples/', () => {
     expect(r.doc.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.code).toBe(0);
   });
-  it('without the dom0 images, dom0-runtime is refused at the files it names (image-missing)', async () => {
+  it('without the dom0 images, dom0-runtime warns at the files it names (image-missing) and fails only when asked', async () => {
     // The config alone, in a folder of its own: the e2e setup may have unpacked images in examples/.
     const alone = join(tempDir('dombuild-example-alone-'), 'dom0-runtime.yaml');
     cpSync(join(repo, 'examples', 'dom0-runtime.yaml'), alone);
     const r = await validateJson(alone);
-    expect(r.code).toBe(1);
-    const errors = r.doc.diagnostics.filter((d) => d.severity === 'error');
-    expect(errors.map((d) => d.id)).toEqual(['image-missing', 'image-missing']);
+    expect(r.code).toBe(0);
+    const missing = r.doc.diagnostics.filter((d) => d.id === 'image-missing');
+    expect(missing.map((d) => d.severity)).toEqual(['warning', 'warning']);
+    expect(r.doc.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: () => {},
+      readStdin: async () => new Uint8Array(),
+      cwd: repo,
+      env: {},
+      isTTY: false,
+    };
+    expect(await runCli(['validate', alone, '--error', 'image-missing'], io)).toBe(1);
+    expect(await runCli(['validate', alone, '--strict', '--no-check', 'xen-image-missing'], io)).toBe(1);
   });
 });
