@@ -23,6 +23,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { finish, printDiagnostics } from '../report.js';
 import { checkBoardFlag } from './board-flag.js';
 import { outputOptions, usageFromArtifacts } from './build.output.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
@@ -250,18 +251,4 @@ function fromBoard(d: BoardDiagnostic): Diagnostic {
   const out: Diagnostic = { id: d.id, severity: d.severity, message: d.message, path: 'board' };
   if (d.hint !== undefined) out.hint = d.hint;
   return out;
-}
-
-function finish(io: CliIO, diagnostics: Diagnostic[]): number {
-  printDiagnostics(io, diagnostics);
-  return 1;
-}
-
-function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) {
-    const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
-    const path = d.path ? ` ${d.path}:` : '';
-    io.stderr(`${where}${d.severity} (${d.id}):${path} ${d.message}\n`);
-    if (d.hint) io.stderr(`  hint: ${d.hint}\n`);
-  }
 }

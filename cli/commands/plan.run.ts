@@ -15,6 +15,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { finish, printDiagnostics } from '../report.js';
 import { checkBoardFlag } from './board-flag.js';
 
 /** ${DOMBUILD_CACHE:-$XDG_CACHE_HOME/dombuild}, with ~/.cache when XDG_CACHE_HOME is unset. */
@@ -106,18 +107,4 @@ function fromBoard(d: BoardDiagnostic): Diagnostic {
     out.col = Number(m[3]);
   }
   return out;
-}
-
-function finish(io: CliIO, diagnostics: Diagnostic[], code: number): number {
-  printDiagnostics(io, diagnostics);
-  return code;
-}
-
-function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) {
-    const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
-    const path = d.path ? ` ${d.path}:` : '';
-    io.stderr(`${where}${d.severity} (${d.id}):${path} ${d.message}\n`);
-    if (d.hint) io.stderr(`  hint: ${d.hint}\n`);
-  }
 }

@@ -27,6 +27,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { finish, printDiagnostics } from '../report.js';
 import { interruptible } from '../signals.js';
 import { checkBoardFlag } from './board-flag.js';
 import { usageFromArtifacts } from './build.output.js';
@@ -328,18 +329,4 @@ export async function bootAndReport(job: BootJob): Promise<number> {
 /** What a domain's console was searched for: a quoted text or a /regex/. */
 function showMatch(match: string | RegExp): string {
   return typeof match === 'string' ? JSON.stringify(match) : String(match);
-}
-
-export function finish(io: CliIO, diagnostics: Diagnostic[]): number {
-  printDiagnostics(io, diagnostics);
-  return 1;
-}
-
-export function printDiagnostics(io: CliIO, diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) {
-    const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
-    const path = d.path ? ` ${d.path}:` : '';
-    io.stderr(`${where}${d.severity} (${d.id}):${path} ${d.message}\n`);
-    if (d.hint) io.stderr(`  hint: ${d.hint}\n`);
-  }
 }

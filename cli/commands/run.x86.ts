@@ -18,8 +18,9 @@ import { type ConfigSource, locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { finish, printDiagnostics } from '../report.js';
 import { demoteChecks, skipsValidation } from './build.unchecked.js';
-import { bootAndReport, finish, printDiagnostics, RUN_HANDLES } from './run.run.js';
+import { bootAndReport, RUN_HANDLES } from './run.run.js';
 
 export interface X86Run {
   args: Record<string, unknown>;
