@@ -1,6 +1,6 @@
 // `dombuild build`: config → board → images → plan → buildSystem → writeArtifacts.
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
 import { type WriteOptions, writeArtifacts } from '../../builder/artifacts.js';
@@ -18,11 +18,11 @@ import { HYPERLAUNCH_STATUS } from '../../builder/x86/index.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
-import { loadConfig } from '../../schema/load.js';
 import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { loadSystem } from '../load-system.js';
 import { finish, printDiagnostics } from '../report.js';
 import { checkBoardFlag } from './board-flag.js';
 import { outputOptions, usageFromArtifacts } from './build.output.js';
@@ -77,15 +77,7 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   const outDir = resolve(io.cwd, String(args.o ?? args.out));
   const only = parseOnly(typeof args.only === 'string' ? args.only : undefined);
   const timestamp = buildTimestamp(io.env);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
-  }
-  const configDir = dirname(file);
-  const loaded = loadConfig(text, file);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const { configDir, loaded, diagnostics } = await loadSystem(file);
   const config = loaded.config;
   if (!config) return finish(io, diagnostics);
 

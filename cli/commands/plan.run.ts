@@ -1,5 +1,5 @@
 // `dombuild plan`: config → board → images → plan, then a table and bars, plan.json, or an SVG.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveBoard } from '../../boards/registry.js';
 import type { BoardDiagnostic } from '../../boards/types.js';
@@ -10,11 +10,11 @@ import { noPlan, planLayout } from '../../builder/plan/layout.js';
 import { renderPlanBars, renderPlanSvg, renderPlanTable } from '../../builder/plan/render.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
-import { loadConfig } from '../../schema/load.js';
 import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { loadSystem } from '../load-system.js';
 import { finish, printDiagnostics } from '../report.js';
 import { checkBoardFlag } from './board-flag.js';
 
@@ -27,15 +27,7 @@ export function cacheDirFrom(env: CliIO['env']): string | undefined {
 
 export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const file = resolve(io.cwd, String(args.config));
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
-  }
-  const configDir = dirname(file);
-  const loaded = loadConfig(text, file);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const { configDir, loaded, diagnostics } = await loadSystem(file);
   const config = loaded.config;
   if (!config) return finish(io, diagnostics, 1);
 

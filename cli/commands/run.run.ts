@@ -2,9 +2,8 @@
 // names none), boot it under QEMU — direct or through U-Boot — and judge each domain by what it
 // prints. Exit 0 only when every watched domain came up; otherwise 1 with the domain and reason.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { resolveBoard } from '../../boards/registry.js';
 import { writeArtifacts } from '../../builder/artifacts.js';
 import { toBoardFacts } from '../../builder/board-facts.js';
@@ -20,13 +19,12 @@ import { junitXml } from '../../qemu/junit.js';
 import { type RunResult, runQemu } from '../../qemu/runner.js';
 import { directBootSpec, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
 import type { Config } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
-import { loadConfig } from '../../schema/load.js';
 import { isXenRelease } from '../../schema/releases.js';
 import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
+import { loadSystem } from '../load-system.js';
 import { finish, printDiagnostics } from '../report.js';
 import { interruptible } from '../signals.js';
 import { checkBoardFlag } from './board-flag.js';
@@ -65,15 +63,7 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)
     throw new UsageError('--timeout must be 1..3600 seconds');
   const extra = parseExpect(args.expect);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
-  }
-  const configDir = dirname(file);
-  const loaded = loadConfig(text, file);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const { configDir, loaded, diagnostics } = await loadSystem(file);
   if (!loaded.config) return finish(io, diagnostics);
   let config: Config = loaded.config;
 
