@@ -4,30 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeBlob } from '../../builder/blob/write.js';
 import { createDomainSpec } from '../../builder/createdomain/spec.js';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-blob-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => new Uint8Array(),
-    cwd: dir,
-    env: {},
-    isTTY: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, { cwd: dir });
 
 const blob = writeBlob({
   arch: 'x86_64',

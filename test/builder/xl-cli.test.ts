@@ -5,33 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
 import { probeGuestImage } from '../../images/probe.js';
 import { domainSchema } from '../../schema/config.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-xl-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'dom0-runtime.yaml');
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => new Uint8Array(),
-    cwd: dir,
-    env: {},
-    isTTY: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, { cwd: dir });
 
 describe('dombuild xl', () => {
   it('prints the runtime domains, writes a folder with -o', async () => {

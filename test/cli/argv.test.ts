@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dombuild-argv-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -13,23 +12,8 @@ writeFileSync(
   'xen: { release: "4.20" }\nboard: qemu-virt-arm64\ndomains:\n  - { name: a, kernel: probe, memory: 64M }\n',
 );
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => new Uint8Array(),
-    cwd: work,
-    env: { PATH: process.env.PATH, HOME: join(work, 'home') },
-    isTTY: false,
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
-}
+const cli = (argv: string[]) =>
+  runCliCaptured(argv, { cwd: work, env: { PATH: process.env.PATH, HOME: join(work, 'home') } });
 
 describe('usage errors stop before the command runs', () => {
   it('a mistyped flag writes nothing', async () => {

@@ -4,29 +4,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dombuild-usage-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => new Uint8Array(),
-    cwd: work,
-    env: { PATH: process.env.PATH },
-    isTTY: false,
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, { cwd: work, env: { PATH: process.env.PATH } });
 
 const config = (name: string, text: string) => {
   writeFileSync(join(work, name), text);

@@ -2,30 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
+import { runCliCaptured } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 
-async function cli(argv: string[], cwd = repo) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => new Uint8Array(),
-    cwd,
-    env: {},
-    isTTY: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd = repo) => runCliCaptured(argv, { cwd });
 
 function tempConfig(text: string): string {
   const dir = tempDir('dombuild-validate-');
