@@ -22,7 +22,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
-import { loadSystem } from '../load-system.js';
+import { boardQuery, loadSystem } from '../load-system.js';
 import { finish, printDiagnostics } from '../report.js';
 import { checkBoardFlag } from './board-flag.js';
 import { outputOptions, usageFromArtifacts } from './build.output.js';
@@ -81,12 +81,8 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
   const config = loaded.config;
   if (!config) return finish(io, diagnostics);
 
-  const boardOpts: Parameters<typeof resolveBoard>[1] = { configDir, qemu: 'auto', path: io.env.PATH ?? '' };
   const cacheDir = cacheDirFrom(io.env);
-  if (cacheDir) boardOpts.cacheDir = cacheDir;
-  if (typeof args.boardDtb === 'string') boardOpts.boardDtb = resolve(io.cwd, args.boardDtb);
-  const setting = typeof args.board === 'string' ? args.board : config.board;
-  if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
+  const { setting, options: boardOpts } = boardQuery(args, io, configDir, config.board, cacheDir);
   io.stderr('dombuild: resolving the board\n');
   const b = await resolveBoard(setting, boardOpts);
   checkBoardFlag(args, b.diagnostics);

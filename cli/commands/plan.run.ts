@@ -14,7 +14,7 @@ import { locate } from '../../schema/source.js';
 import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
-import { loadSystem } from '../load-system.js';
+import { boardQuery, loadSystem } from '../load-system.js';
 import { finish, printDiagnostics } from '../report.js';
 import { checkBoardFlag } from './board-flag.js';
 
@@ -31,13 +31,8 @@ export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise
   const config = loaded.config;
   if (!config) return finish(io, diagnostics, 1);
 
-  const boardOpts: Parameters<typeof resolveBoard>[1] = { configDir, qemu: 'auto', path: io.env.PATH ?? '' };
   const cacheDir = cacheDirFrom(io.env);
-  if (cacheDir) boardOpts.cacheDir = cacheDir;
-  if (typeof args.boardDtb === 'string') boardOpts.boardDtb = resolve(io.cwd, args.boardDtb);
-  // --board is relative to where the user stands; a board in the config, to the config.
-  const setting = typeof args.board === 'string' ? args.board : config.board;
-  if (typeof args.board === 'string') boardOpts.configDir = io.cwd;
+  const { setting, options: boardOpts } = boardQuery(args, io, configDir, config.board, cacheDir);
   const b = await resolveBoard(setting, boardOpts);
   checkBoardFlag(args, b.diagnostics);
   diagnostics.push(...b.diagnostics.map(fromBoard));
