@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImageError } from '../../images/errors.js';
 import {
   linuxGuestInit,
@@ -16,17 +15,10 @@ import {
   regPairs,
 } from '../../images/linux-guest.js';
 import { cacheRootFrom, locateAsset } from '../../qemu/assets.js';
+import { tempDir } from '../support/tmp.js';
 import { inCI, requireTools } from '../support/tools.js';
 
-const scratchDirs: string[] = [];
-function scratch(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = tempDir;
 
 // A stand-in ELF: the archive layout is what is judged here; the real busybox boots in test/e2e.
 const FAKE_BUSYBOX = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);

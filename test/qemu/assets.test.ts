@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ASSET_IDS,
   cacheRootFrom,
@@ -12,17 +11,10 @@ import {
   xenX86Elf,
 } from '../../qemu/assets.js';
 import { QemuError } from '../../qemu/errors.js';
+import { tempDir } from '../support/tmp.js';
 import { inCI } from '../support/tools.js';
 
-const scratchDirs: string[] = [];
-function scratch(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = tempDir;
 
 function code(f: () => unknown): string | undefined {
   try {

@@ -1,22 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DoctorItem } from '../../cli/commands/doctor.run.js';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
 import { UBOOT_QEMU_ARM64 } from '../../qemu/assets.js';
+import { tempDir } from '../support/tmp.js';
 import { inCI } from '../support/tools.js';
 
-const scratchDirs: string[] = [];
-function scratch(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = tempDir;
 
 async function doctor(env: CliIO['env']): Promise<{ code: number; items: DoctorItem[]; text: string }> {
   let out = '';

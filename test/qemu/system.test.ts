@@ -3,15 +3,12 @@
 import {
   existsSync,
   lstatSync,
-  mkdtempSync,
   readFileSync,
   readlinkSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Board } from '../../boards/types.js';
 import type { BootPlan, PlannedImage } from '../../builder/plan/types.js';
 import { writeDtb } from '../../devicetree/dtb.js';
@@ -20,16 +17,9 @@ import { UBOOT_DHCP_SCRIPT } from '../../qemu/argv.js';
 import { QemuError } from '../../qemu/errors.js';
 import { directBootSpec, dom0lessOrder, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
 import type { Config } from '../../schema/config.js';
+import { tempDir } from '../support/tmp.js';
 
-const scratchDirs: string[] = [];
-function scratch(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = tempDir;
 
 const board = {
   name: 'qemu-virt-arm64',
