@@ -1,12 +1,6 @@
 // qemu/system: a built system's boot spec, TFTP root and per-domain expectations, on in-memory
 // plans and trees (the real boots of the same code are in test/e2e/run.e2e.ts).
-import {
-  existsSync,
-  lstatSync,
-  readFileSync,
-  readlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Board } from '../../boards/types.js';
