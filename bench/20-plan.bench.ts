@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { qemuVirtBoard } from '../boards/qemu-virt.js';
-import type { ResolvedImage } from '../builder/images.js';
+import type { ResolvedImage } from '../builder/image-files.js';
 import { planLayout } from '../builder/plan/layout.js';
 import { type Config, configSchema } from '../schema/config.js';
 import type { Report } from './run.js';

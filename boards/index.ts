@@ -1,6 +1,6 @@
 // Public surface of boards/: descriptors, the built-in boards, board DTB reading and resolution.
 
-export { type DtbFacts, readDtbFacts } from './dtb-facts.js';
+export { type DtbFacts, readDtbFacts } from './from-dtb.js';
 export {
   type BoardDtb,
   type DtbOrigin,

@@ -2,7 +2,7 @@
 // may deliberately use less RAM than the DTB lists) but any disagreement is reported; what it
 // leaves out is filled from the DTB; reserved ranges are the union of both. RAM a descriptor
 // claims outside the DTB's /memory is an error: Xen only uses the RAM the DTB gives it.
-import type { DtbFacts } from './dtb-facts.js';
+import type { DtbFacts } from './from-dtb.js';
 import type { Board, BoardDiagnostic, MemRange } from './types.js';
 
 export function applyDtbFacts(

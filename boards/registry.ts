@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Tree } from '../devicetree/tree.js';
 import { parseSize } from '../schema/units.js';
 import { DEFAULT_BOARD, listBoards } from './catalog.js';
-import { readDtbFacts } from './dtb-facts.js';
+import { readDtbFacts } from './from-dtb.js';
 import { type DtbOrigin, loadBoardDtb } from './dtb-source.js';
 import { applyDtbFacts } from './merge.js';
 import { checkQemuQ35Params, QEMU_Q35_DEFAULTS, qemuQ35Board } from './qemu-q35.js';

@@ -1,6 +1,6 @@
 // Public entry of schema/: the config schema and types, the feature registry, the release table,
 // loading, params, Kconfig, validation and diagnostics.
-export type { BoardFacts, MemoryRange } from './board.js';
+export type { BoardFacts, MemoryRange } from './board-facts.js';
 export { type Check, type CheckContext, checkTable, defineCheck } from './checks/index.js';
 export type { CheckLevel } from './checks/run.js';
 export * from './config.js';

@@ -12,8 +12,6 @@ export interface ReleaseFacts {
   release: XenRelease;
   /** Date of the RELEASE-X.Y.0 tag commit. */
   date: string;
-  /** `XEN_DOMCTL_INTERFACE_VERSION`; the hypervisor demands strict equality. */
-  domctlInterfaceVersion: number;
   /** createdomain struct family: L1 (no altp2m field), L2 (altp2m field after grant_opts). */
   createdomainLayout: 'L1' | 'L2';
   /** How altp2m is carried: absent, `uint32_t altp2m_opts`, or `struct { u16 opts; u16 nr; }`. */
@@ -52,7 +50,6 @@ const table: Record<XenRelease, ReleaseFacts> = {
   '4.17': {
     release: '4.17',
     date: '2022-12-08',
-    domctlInterfaceVersion: 0x15,
     createdomainLayout: 'L1',
     altp2mField: 'none',
     cdfMax: 0x80,
@@ -69,7 +66,6 @@ const table: Record<XenRelease, ReleaseFacts> = {
   '4.18': {
     release: '4.18',
     date: '2023-11-16',
-    domctlInterfaceVersion: 0x16,
     createdomainLayout: 'L1',
     altp2mField: 'none',
     cdfMax: 0x80,
@@ -86,7 +82,6 @@ const table: Record<XenRelease, ReleaseFacts> = {
   '4.19': {
     release: '4.19',
     date: '2024-07-29',
-    domctlInterfaceVersion: 0x17,
     createdomainLayout: 'L2',
     altp2mField: 'u32',
     cdfMax: 0x80,
@@ -103,7 +98,6 @@ const table: Record<XenRelease, ReleaseFacts> = {
   '4.20': {
     release: '4.20',
     date: '2025-03-04',
-    domctlInterfaceVersion: 0x17,
     createdomainLayout: 'L2',
     altp2mField: 'u32',
     cdfMax: 0x80,
@@ -120,7 +114,6 @@ const table: Record<XenRelease, ReleaseFacts> = {
   '4.21': {
     release: '4.21',
     date: '2025-11-18',
-    domctlInterfaceVersion: 0x17,
     createdomainLayout: 'L2',
     altp2mField: 'u16-pair',
     cdfMax: 0x100,
@@ -137,7 +130,6 @@ const table: Record<XenRelease, ReleaseFacts> = {
   '4.22': {
     release: '4.22',
     date: '2026-07-29',
-    domctlInterfaceVersion: 0x18,
     createdomainLayout: 'L2',
     altp2mField: 'u16-pair',
     cdfMax: 0x100,

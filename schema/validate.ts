@@ -1,6 +1,7 @@
 // Semantic validation: the check table run over a typed Config, with optional board facts and the
 // Xen build's Kconfig. Returns every finding; never throws on a bad config.
-import type { BoardFacts } from './board.js';
+import type { BoardFacts } from './board-facts.js';
+import type { Check, CheckStage, StagedFinding } from './checks/check.js';
 import { checkTable } from './checks/index.js';
 import { type CheckLevel, runChecks } from './checks/run.js';
 import type { Arch, Config } from './config.js';
@@ -16,7 +17,15 @@ export interface ValidateOptions {
   source?: ConfigSource;
   /** Per-check severity overrides (--warn/--error/--no-check). */
   levels?: ReadonlyMap<string, CheckLevel>;
+  /** The table to run (default: the schema's own); only its checks of `stage` run. */
+  table?: readonly Check[];
+  /** Which stage's checks run (default 'config'). */
+  stage?: CheckStage;
+  /** The later stages' findings, for their checks. */
+  staged?: CheckContextStaged;
 }
+
+type CheckContextStaged = Partial<Record<Exclude<CheckStage, 'config'>, readonly StagedFinding[]>>;
 
 /** The target architecture: the config's arch, else the board's, else an inline board's. */
 export function resolveArch(config: Config, board?: BoardFacts): Arch | undefined {
@@ -26,8 +35,9 @@ export function resolveArch(config: Config, board?: BoardFacts): Arch | undefine
 }
 
 export function validate(config: Config, opts: ValidateOptions = {}): Diagnostic[] {
+  const stage = opts.stage ?? 'config';
   const diags = runChecks(
-    checkTable(),
+    (opts.table ?? checkTable()).filter((c) => c.stage === stage),
     {
       config,
       release: config.xen.release,
@@ -35,6 +45,7 @@ export function validate(config: Config, opts: ValidateOptions = {}): Diagnostic
       arch: resolveArch(config, opts.board),
       board: opts.board,
       kconfig: opts.kconfig,
+      staged: opts.staged ?? {},
     },
     opts.levels,
   );

@@ -12,9 +12,15 @@
 import type { Board } from '../../boards/types.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
-import type { ResolvedImage } from '../images.js';
 import { alignUp, FreeList } from './free-list.js';
-import type { BootMethod, BootPlan, ExcludedRange, ExclusionReason, PlannedImage } from './types.js';
+import type {
+  BootMethod,
+  BootPlan,
+  ExcludedRange,
+  ExclusionReason,
+  PlannedImage,
+  ResolvedImage,
+} from './types.js';
 
 const KiB = 1n << 10n;
 const MiB = 1n << 20n;

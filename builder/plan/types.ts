@@ -86,3 +86,30 @@ export interface BootPlan {
   /** The largest stretch of RAM still free after placement (none when RAM is full). */
   largestFreeGap: RamBank | undefined;
 }
+
+/** An image the config names (or dombuild generates), as the resolver found it: what the plan places. */
+export interface ResolvedImage {
+  /** Unique plan name: `xen`, `xsm-policy`, `dom0/kernel`, `domU1/ramdisk`, `domU1/device-tree`. */
+  name: string;
+  role: ImageRole;
+  domain?: string;
+  /** Absolute path, for images read from disk. */
+  file?: string;
+  /** Bytes the loader writes (the file length). */
+  size: bigint;
+  /** Bytes that must stay free at the load address (image_size of an arm64 Image when larger). */
+  effectiveSize: bigint;
+  sha256?: string;
+  /** gzip data (Xen decompresses kernels itself; the room needed after that is unknown). */
+  gzip?: boolean;
+  /** arm64 Image text_offset: QEMU's -kernel and booti load at a 2 MiB boundary plus this. */
+  textOffset?: bigint;
+  /** A stand-in size for an image that is not there yet; the plan is indicative only. */
+  placeholder?: boolean;
+  /** Bytes dombuild writes itself (the probe guest); the build writes exactly these. */
+  generated?: Uint8Array;
+  /** Per-image U-Boot load command overriding the board's. */
+  loadCommand?: string;
+  /** Bytes dombuild generates later (partial DTB from `passthrough.devices`): room reserved. */
+  reservedOnly?: boolean;
+}

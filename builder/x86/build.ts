@@ -5,13 +5,13 @@
 import type { Board } from '../../boards/types.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
-import { toBoardFacts } from '../board-facts.js';
-import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from '../createdomain/from-config.js';
-import type { ResolvedImage } from '../images.js';
+import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from '../createdomain-args.js';
+import type { ResolvedImage } from '../image-files.js';
+import { toBoardFacts } from '../pipeline/board.js';
 import { planToJson } from '../plan/json.js';
 import type { BootPlan } from '../plan/types.js';
 import { emitXlConfigs } from '../xl/emit.js';
-import { emitX86Boot } from './index.js';
+import { emitX86Boot } from './boot.js';
 
 export interface X86BuildInput {
   config: Config;

@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import type { Board } from '../../boards/types.js';
 import type { Config } from '../../schema/config.js';
-import type { ResolvedImage } from '../images.js';
+import type { ResolvedImage } from '../image-files.js';
 import { PLAN_JSON_VERSION } from '../plan/json.js';
 import { x86BootList } from './modules.js';
 

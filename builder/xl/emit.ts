@@ -10,8 +10,8 @@ import { configuredValue } from '../../schema/effective.js';
 import { type Feature, registry } from '../../schema/registry.js';
 import { releaseAtLeast } from '../../schema/releases.js';
 import { resolveArch } from '../../schema/validate.js';
+import { printXlConfig, type XlSetting, XlValueError } from '../../xen-formats/xl/value.js';
 import { type EncodeContext, encodeXl, type XlOut } from './encode.js';
-import { printXlConfig, type XlSetting, XlValueError } from './value.js';
 
 /** Where runtime guests' images live on dom0's filesystem unless told otherwise. */
 export const DEFAULT_GUEST_DIR = '/var/lib/xen/images';

@@ -6,8 +6,8 @@ import type { Arch, Domain, XenRelease } from '../../schema/config.js';
 import { formatRangeList, parseRangeList } from '../../schema/fields.js';
 import type { Feature, XlEncoding } from '../../schema/registry.js';
 import { formatSize } from '../../schema/units.js';
-import { xlAtomInteger } from './parse.js';
-import type { XlAtomStyle, XlValue } from './value.js';
+import { xlAtomInteger } from '../../xen-formats/xl/parse.js';
+import type { XlAtomStyle, XlValue } from '../../xen-formats/xl/value.js';
 
 export interface XlOut {
   key: string;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { BlobError } from '../../builder/blob/errors.js';
-import { explainBlob, formatBlobExplanation } from '../../builder/blob/explain.js';
-import { readBlob } from '../../builder/blob/read.js';
+import { BlobError } from '../../xen-formats/blob/errors.js';
+import { explainBlob, formatBlobExplanation } from '../../xen-formats/blob/explain.js';
+import { readBlob } from '../../xen-formats/blob/read.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 

@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Document } from 'yaml';
-import { importXlConfig } from '../../builder/xl/import.js';
+import { importXlConfig } from '../../importers/xl.js';
 import type { Arch } from '../../schema/config.js';
 import { hasFailures } from '../../schema/diagnostic.js';
-import { renderHuman } from '../../schema/render.js';
+import { renderHuman } from '../../schema/diagnostic-render.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 

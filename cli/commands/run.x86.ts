@@ -6,21 +6,17 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Board } from '../../boards/types.js';
-import { toBoardFacts } from '../../builder/board-facts.js';
-import { emitX86Boot } from '../../builder/x86/index.js';
+import { emitX86Boot } from '../../builder/x86/boot.js';
 import { qemuArgv } from '../../qemu/argv.js';
 import { cacheRootFrom, xenX86Elf } from '../../qemu/assets.js';
 import type { Expectation } from '../../qemu/console.js';
 import { QemuError } from '../../qemu/errors.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
-import { type ConfigSource, locate } from '../../schema/source.js';
-import { validate } from '../../schema/validate.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { finish, printDiagnostics } from '../report.js';
-import { demoteChecks, skipsValidation } from './build.unchecked.js';
-import { bootAndReport, RUN_HANDLES } from './run.run.js';
+import { bootAndReport, RUN_HANDLES } from './run.boot.js';
 
 export interface X86Run {
   args: Record<string, unknown>;
@@ -28,7 +24,7 @@ export interface X86Run {
   file: string;
   config: Config;
   board: Board;
-  source: ConfigSource;
+  /** The pipeline's findings: the checks passed (or were demoted by --no-validate). */
   diagnostics: Diagnostic[];
   extra: ReadonlyMap<string, string | RegExp>;
   timeout: number;
@@ -38,12 +34,9 @@ export interface X86Run {
 const X86_CACHED = new Set(['4.17']);
 
 export async function runX86(r: X86Run): Promise<number> {
-  const { args, io, file, config, board, source, diagnostics } = r;
+  const { args, io, file, config, board, diagnostics } = r;
   if (typeof args.method === 'string' && args.method !== 'direct')
     throw new UsageError(`--method ${args.method}: x86 boots through QEMU's multiboot loader only (direct)`);
-  const checked = locate(validate(config, { board: toBoardFacts(board), source }), source);
-  diagnostics.push(...(skipsValidation(args) ? demoteChecks(io, checked) : checked));
-  if (diagnostics.some((d) => d.severity === 'error')) return finish(io, diagnostics);
   if (!config.dom0) throw new UsageError('an x86 system boots a dom0; the config has none');
 
   const configDir = dirname(file);

@@ -6,11 +6,8 @@ export async function runSchema(args: Record<string, unknown>, io: CliIO): Promi
     const { configJsonSchemaText } = await import('../../schema/json-schema.js');
     io.stdout(configJsonSchemaText());
   } else {
-    const [{ renderSchemaDocs }, { CREATEDOMAIN_CHECKS }] = await Promise.all([
-      import('../../schema/docs.js'),
-      import('../../builder/createdomain/checks.js'),
-    ]);
-    io.stdout(renderSchemaDocs(CREATEDOMAIN_CHECKS));
+    const { schemaReference } = await import('../../builder/pipeline/checks.js');
+    io.stdout(schemaReference());
   }
   return 0;
 }

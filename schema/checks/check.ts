@@ -1,12 +1,34 @@
 // A check is a named record (dtc checks.c): a stable id, a default severity, the checks that must
 // pass first, and a run function that reports through the context. The one ordered list of checks
 // is in ./index.ts; the runner is ./run.ts.
-import type { BoardFacts } from '../board.js';
+import type { BoardFacts } from '../board-facts.js';
 import type { Config, Domain } from '../config.js';
 import type { Severity } from '../diagnostic.js';
 import type { Kconfig } from '../kconfig.js';
 import type { Arch, ReleaseFacts, XenRelease } from '../releases.js';
 import type { PathSegment } from '../source.js';
+
+/**
+ * What a check needs before it can run: the typed config (with board facts and Kconfig), the files
+ * the config names, or the createdomain arguments built from it. The pipeline runs the table in
+ * this order, one stage at a time, so a later stage sees which domains an earlier one refused.
+ */
+export const CHECK_STAGES = ['config', 'images', 'createdomain'] as const;
+export type CheckStage = (typeof CHECK_STAGES)[number];
+
+/**
+ * A problem a later stage found while computing its value (a file it could not read, bytes Xen
+ * would refuse); the table's check of the same id reports it, so ids, levels and docs stay one.
+ */
+export interface StagedFinding {
+  id: string;
+  /** Field path such as 'domains[1].kernel'. */
+  path: string;
+  message: string;
+  hint?: string;
+  /** When the stage knows better than the table (e.g. an unresolvable value is only a warning). */
+  severity?: Severity;
+}
 
 export interface CheckContext {
   readonly config: Config;
@@ -16,8 +38,14 @@ export interface CheckContext {
   readonly arch: Arch | undefined;
   readonly board: BoardFacts | undefined;
   readonly kconfig: Kconfig | undefined;
+  /** The later stages' findings, by stage; absent until that stage ran. */
+  readonly staged: Partial<Readonly<Record<Exclude<CheckStage, 'config'>, readonly StagedFinding[]>>>;
   /** Reports a problem at a field path. */
-  report(path: readonly PathSegment[], message: string, extra?: { hint?: string; severity?: Severity }): void;
+  report(
+    path: readonly PathSegment[] | string,
+    message: string,
+    extra?: { hint?: string; severity?: Severity },
+  ): void;
 }
 
 export interface Check {
@@ -30,6 +58,8 @@ export interface Check {
   readonly ref?: string;
   /** Checks that must pass first; if one fails this one is skipped (no cascades). */
   readonly needs: readonly Check[];
+  /** The stage whose value it reads; 'config' unless said. */
+  readonly stage: CheckStage;
   run(ctx: CheckContext): void;
 }
 
@@ -39,9 +69,35 @@ export function defineCheck(c: {
   title: string;
   ref?: string;
   needs?: readonly Check[];
+  stage?: CheckStage;
   run: (ctx: CheckContext) => void;
 }): Check {
-  return { severity: 'error', needs: [], ...c };
+  return { severity: 'error', needs: [], stage: 'config', ...c };
+}
+
+/**
+ * A check whose rule lives in a later stage's code (the image resolver, the createdomain encoder):
+ * it reports that stage's findings of its id. The table still owns the id, severity and title.
+ */
+export function stagedCheck(c: {
+  id: string;
+  stage: Exclude<CheckStage, 'config'>;
+  severity?: Severity;
+  title: string;
+  ref?: string;
+}): Check {
+  return defineCheck({
+    ...c,
+    run(ctx) {
+      for (const f of ctx.staged[c.stage] ?? []) {
+        if (f.id !== c.id) continue;
+        const extra: { hint?: string; severity?: Severity } = {};
+        if (f.hint !== undefined) extra.hint = f.hint;
+        if (f.severity !== undefined) extra.severity = f.severity;
+        ctx.report(f.path, f.message, extra);
+      }
+    },
+  });
 }
 
 /** Each domain with its index, for paths like ['domains', i, 'memory']. */

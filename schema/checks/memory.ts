@@ -1,5 +1,5 @@
 // Memory rules: sizes Xen can encode, static banks, direct map, and fit on the board.
-import type { MemoryRange } from '../board.js';
+import type { MemoryRange } from '../board-facts.js';
 import { formatAddress, formatSize } from '../units.js';
 import { defineCheck, eachDomain } from './check.js';
 

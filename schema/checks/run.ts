@@ -31,7 +31,12 @@ export function runChecks(
         const severity =
           override !== undefined && override !== 'off' ? override : (extra?.severity ?? check.severity);
         if (severity === 'error') failed = true;
-        const d: Diagnostic = { id: check.id, severity, message, path: formatPath(path) };
+        const d: Diagnostic = {
+          id: check.id,
+          severity,
+          message,
+          path: typeof path === 'string' ? path : formatPath(path),
+        };
         if (extra?.hint) d.hint = extra.hint;
         if (check.ref) d.ref = check.ref;
         out.push(d);

@@ -2,7 +2,7 @@
 // byte flips in a whole DTB, give diagnostics (or the codec's DtbError), never another exception.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readDtbFacts } from '../../boards/dtb-facts.js';
+import { readDtbFacts } from '../../boards/from-dtb.js';
 import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
 import { readDtb, writeDtb } from '../../devicetree/dtb.js';
 import { DtbError } from '../../devicetree/errors.js';

@@ -8,7 +8,7 @@ import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
 import { type BoardSelection, listBoards, parseBoardSpec, resolveBoard } from '../../boards/registry.js';
 import { parseUserBoard } from '../../boards/user-board.js';
 import { rpi4RamBanks } from '../../boards/vendor.js';
-import { toBoardFacts } from '../../builder/board-facts.js';
+import { toBoardFacts } from '../../builder/pipeline/board.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import type { BoardSetting } from '../../schema/config.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeBlob } from '../../builder/blob/write.js';
-import { createDomainSpec } from '../../builder/createdomain/spec.js';
+import { writeBlob } from '../../xen-formats/blob/write.js';
+import { createDomainSpec } from '../../xen-formats/createdomain/spec.js';
 import { runCliCaptured } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-blob-cli-'));

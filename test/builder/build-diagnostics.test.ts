@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildSystem } from '../../builder/build.js';
-import { XEN_IMAGE_HINT } from '../../builder/fit.js';
+import { XEN_IMAGE_HINT } from '../../builder/system-fit.js';
 import { runCli } from '../../cli/main.js';
 import { probeGuestImage } from '../../images/probe.js';
 import { input } from './build-input.js';

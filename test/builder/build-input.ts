@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { BuildInput } from '../../builder/build.js';
-import type { ResolvedImage } from '../../builder/images.js';
+import type { ResolvedImage } from '../../builder/image-files.js';
 import { baseTree, board, boardDts, config, plan } from './dom0less-fixture.js';
 
 export function input(): BuildInput {

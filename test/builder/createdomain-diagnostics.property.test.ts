@@ -4,11 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CREATEDOMAIN_CHECKS } from '../../builder/createdomain/checks.js';
-import { createDomainDiagnostics } from '../../builder/createdomain/from-config.js';
+import { createDomainDiagnostics } from '../../builder/createdomain-args.js';
 import { loadConfig } from '../../schema/load.js';
 import { registry } from '../../schema/registry.js';
 import { XEN_RELEASES } from '../../schema/releases.js';
+import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/checks.js';
 
 const ids = new Set(CREATEDOMAIN_CHECKS.map((c) => c.id as string));
 const featureSet = fc.subarray(registry.map((f) => f.key));

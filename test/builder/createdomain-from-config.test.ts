@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { explainBlob } from '../../builder/blob/explain.js';
-import { readBlob } from '../../builder/blob/read.js';
-import { blobSpecOf } from '../../builder/blob/types.js';
-import { decodeCreateDomain } from '../../builder/createdomain/decode.js';
-import { encodeCreateDomain } from '../../builder/createdomain/encode.js';
 import {
   bootCpupoolIds,
   buildBlobFromConfig,
   createDomainDiagnostics,
   createDomainSpecFromConfig,
   FromConfigError,
-} from '../../builder/createdomain/from-config.js';
-import { domainHandle } from '../../builder/createdomain/handle.js';
-import { createDomainProblems } from '../../builder/createdomain/problems.js';
-import type { BoardFacts } from '../../schema/board.js';
+} from '../../builder/createdomain-args.js';
+import type { BoardFacts } from '../../schema/board-facts.js';
 import { loadConfigOrThrow } from '../../schema/load.js';
+import { explainBlob } from '../../xen-formats/blob/explain.js';
+import { readBlob } from '../../xen-formats/blob/read.js';
+import { blobSpecOf } from '../../xen-formats/blob/types.js';
+import { decodeCreateDomain } from '../../xen-formats/createdomain/decode.js';
+import { encodeCreateDomain } from '../../xen-formats/createdomain/encode.js';
+import { domainHandle } from '../../xen-formats/createdomain/handle.js';
+import { createDomainProblems } from '../../xen-formats/createdomain/problems.js';
 
 const facts = (extra: Partial<BoardFacts>): BoardFacts => ({
   name: 'b',

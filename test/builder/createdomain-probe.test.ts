@@ -11,16 +11,16 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveBoard } from '../../boards/registry.js';
-import { toBoardFacts } from '../../builder/board-facts.js';
-import { encodeCreateDomain } from '../../builder/createdomain/encode.js';
-import { createDomainSpecFromConfig, type FromConfigError } from '../../builder/createdomain/from-config.js';
+import { createDomainSpecFromConfig, type FromConfigError } from '../../builder/createdomain-args.js';
+import { toBoardFacts } from '../../builder/pipeline/board.js';
+import { loadConfigOrThrow } from '../../schema/load.js';
+import { encodeCreateDomain } from '../../xen-formats/createdomain/encode.js';
 import {
   CREATEDOMAIN_ARCHES,
   CREATEDOMAIN_RELEASES,
   type CreateDomainArch,
-} from '../../builder/createdomain/releases.js';
-import { type CreateDomainSpec, createDomainSpec } from '../../builder/createdomain/spec.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
+} from '../../xen-formats/createdomain/releases.js';
+import { type CreateDomainSpec, createDomainSpec } from '../../xen-formats/createdomain/spec.js';
 import { sampleSeed, seedNote } from '../support/seed.js';
 import { inCI, requireTools } from '../support/tools.js';
 import { arbSpec } from './probe/arbitraries.js';

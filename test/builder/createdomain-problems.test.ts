@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CREATEDOMAIN_PROBLEM_IDS, type CreateDomainProblemId } from '../../builder/createdomain/errors.js';
-import { createDomainProblems } from '../../builder/createdomain/problems.js';
-import type { CreateDomainTarget } from '../../builder/createdomain/releases.js';
-import { type CreateDomainSpecInput, createDomainSpec } from '../../builder/createdomain/spec.js';
 import { XEN_RELEASES } from '../../schema/releases.js';
+import {
+  CREATEDOMAIN_PROBLEM_IDS,
+  type CreateDomainProblemId,
+} from '../../xen-formats/createdomain/errors.js';
+import { createDomainProblems } from '../../xen-formats/createdomain/problems.js';
+import type { CreateDomainTarget } from '../../xen-formats/createdomain/releases.js';
+import { type CreateDomainSpecInput, createDomainSpec } from '../../xen-formats/createdomain/spec.js';
 
 const arm = (release: CreateDomainTarget['release'] = '4.20'): CreateDomainTarget => ({
   release,

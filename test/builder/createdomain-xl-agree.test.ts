@@ -1,7 +1,7 @@
 // The createdomain blob and the xl config describe the same x86 guest: the guest type xl picks
 // when `type` is left out (pv, xl.cfg(5)) and the altp2m view count libxl asks for (10).
 import { describe, expect, it } from 'vitest';
-import { createDomainSpecFromConfig } from '../../builder/createdomain/from-config.js';
+import { createDomainSpecFromConfig } from '../../builder/createdomain-args.js';
 import { emitXlConfigs } from '../../builder/xl/emit.js';
 import { loadConfigOrThrow } from '../../schema/load.js';
 

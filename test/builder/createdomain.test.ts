@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DOMID_ANY } from '../../builder/createdomain/constants.js';
-import { decodeCreateDomain } from '../../builder/createdomain/decode.js';
-import { encodeCreateDomain } from '../../builder/createdomain/encode.js';
-import { CreateDomainError } from '../../builder/createdomain/errors.js';
-import { domainHandle, formatHandle } from '../../builder/createdomain/handle.js';
-import { FIELD_SIZE, fieldFor, layoutFor } from '../../builder/createdomain/layout.js';
+import { XEN_RELEASES } from '../../schema/releases.js';
+import { DOMID_ANY } from '../../xen-formats/createdomain/constants.js';
+import { decodeCreateDomain } from '../../xen-formats/createdomain/decode.js';
+import { encodeCreateDomain } from '../../xen-formats/createdomain/encode.js';
+import { CreateDomainError } from '../../xen-formats/createdomain/errors.js';
+import { domainHandle, formatHandle } from '../../xen-formats/createdomain/handle.js';
+import { FIELD_SIZE, fieldFor, layoutFor } from '../../xen-formats/createdomain/layout.js';
 import {
   CREATEDOMAIN_ARCHES,
   CREATEDOMAIN_RELEASES,
   type CreateDomainTarget,
-} from '../../builder/createdomain/releases.js';
-import { type CreateDomainSpec, createDomainSpec } from '../../builder/createdomain/spec.js';
-import { XEN_RELEASES } from '../../schema/releases.js';
+} from '../../xen-formats/createdomain/releases.js';
+import { type CreateDomainSpec, createDomainSpec } from '../../xen-formats/createdomain/spec.js';
 import { arbSpec } from './probe/arbitraries.js';
 import { GOLDEN, REFERENCE_LAYOUTS } from './probe/reference-data.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diskImageFiles, type ImageFiles, resolveImages } from '../../builder/images.js';
+import { diskImageFiles, type ImageFiles, resolveImages } from '../../builder/image-files.js';
 import { runCli } from '../../cli/main.js';
 import { kernelImageInfo } from '../../images/kernel-header.js';
 import { config, guest } from './plan-support.js';

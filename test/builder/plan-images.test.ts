@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveImages, XEN_PLACEHOLDER_SIZE } from '../../builder/images.js';
+import { resolveImages, XEN_PLACEHOLDER_SIZE } from '../../builder/image-files.js';
 import { requireTools } from '../support/tools.js';
 import { config, guest } from './plan-support.js';
 

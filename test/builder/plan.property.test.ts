@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { qemuDirectDtbAddress } from '../../boards/qemu-virt.js';
 import type { Board, BoardRange, MemRange } from '../../boards/types.js';
-import type { ResolvedImage } from '../../builder/images.js';
+import type { ResolvedImage } from '../../builder/image-files.js';
 import { planToJson } from '../../builder/plan/json.js';
 import { planLayout } from '../../builder/plan/layout.js';
 import type { BootPlan } from '../../builder/plan/types.js';

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveBoard } from '../../boards/registry.js';
-import { readBlob } from '../../builder/blob/read.js';
+import { emitX86Boot, grubArgs } from '../../builder/x86/boot.js';
 import { buildX86Outputs } from '../../builder/x86/build.js';
-import { emitX86Boot, grubArgs } from '../../builder/x86/index.js';
 import { qemuArgv } from '../../qemu/argv.js';
 import { type Config, configSchema } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { loadConfigOrThrow } from '../../schema/load.js';
+import { readBlob } from '../../xen-formats/blob/read.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTools } from '../support/tools.js';
 

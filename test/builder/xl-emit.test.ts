@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emitXlConfigs, emitXlDomains } from '../../builder/xl/emit.js';
-import { importXlConfig } from '../../builder/xl/import.js';
+import { importXlConfig } from '../../importers/xl.js';
 import { type Config, configSchema, domainSchema } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { registry } from '../../schema/registry.js';

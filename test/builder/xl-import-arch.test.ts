@@ -1,7 +1,7 @@
 // The importer guesses the architecture from keys only one architecture's xl reads, derived from
 // the registry's xl encodings (plus a few keys outside the registry).
 import { describe, expect, it } from 'vitest';
-import { importXlConfig } from '../../builder/xl/import.js';
+import { importXlConfig } from '../../importers/xl.js';
 import { registry } from '../../schema/registry.js';
 
 const guess = (line: string) => importXlConfig(`name = "a"\nkernel = "k"\nmemory = 64\n${line}\n`).arch;

@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CREATEDOMAIN_CHECKS } from '../../builder/createdomain/checks.js';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/checks.js';
 import { tempDir } from '../support/tmp.js';
 
 const repo = new URL('../../', import.meta.url).pathname;

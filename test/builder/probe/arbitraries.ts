@@ -13,10 +13,13 @@ import {
   type V8rEl1Msa,
   X86_EMU_FLAGS,
   type X86EmuFlag,
-} from '../../../builder/createdomain/constants.js';
-import { fieldFor } from '../../../builder/createdomain/layout.js';
-import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from '../../../builder/createdomain/releases.js';
-import { type CreateDomainSpec, createDomainSpec } from '../../../builder/createdomain/spec.js';
+} from '../../../xen-formats/createdomain/constants.js';
+import { fieldFor } from '../../../xen-formats/createdomain/layout.js';
+import {
+  CREATEDOMAIN_RELEASES,
+  type CreateDomainTarget,
+} from '../../../xen-formats/createdomain/releases.js';
+import { type CreateDomainSpec, createDomainSpec } from '../../../xen-formats/createdomain/spec.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const i32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });

@@ -8,10 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { layoutFor } from '../../../builder/createdomain/layout.js';
-import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from '../../../builder/createdomain/releases.js';
-import type { CreateDomainSpec } from '../../../builder/createdomain/spec.js';
 import type { XenRelease } from '../../../schema/releases.js';
+import { layoutFor } from '../../../xen-formats/createdomain/layout.js';
+import {
+  CREATEDOMAIN_RELEASES,
+  type CreateDomainTarget,
+} from '../../../xen-formats/createdomain/releases.js';
+import type { CreateDomainSpec } from '../../../xen-formats/createdomain/spec.js';
 
 export interface HeaderSet {
   release: XenRelease;

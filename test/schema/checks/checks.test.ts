@@ -46,6 +46,7 @@ describe('runner', () => {
     config: run({ xen: { release: '4.21', image: 'x' }, board: 'b' }).config,
     release: '4.21' as const,
     facts: releaseFacts('4.21'),
+    staged: {},
     arch: undefined,
     board: undefined,
     kconfig: undefined,

@@ -1,8 +1,7 @@
 // What a createdomain.bin says, as values: BlobSpec is what writeBlob takes, Blob what readBlob
 // gives back (the same content plus where each piece was found).
 
-import type { XenRelease } from '../../schema/releases.js';
-import type { CreateDomainArch } from '../createdomain/releases.js';
+import type { CreateDomainArch, XenRelease } from '../createdomain/releases.js';
 import type { CreateDomainSpec } from '../createdomain/spec.js';
 import type { DomainKind, ModuleKind } from './format.js';
 

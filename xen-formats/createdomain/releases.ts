@@ -1,8 +1,16 @@
 // Per-release facts of XEN_DOMCTL_createdomain, as data (reference/createdomain-abi.md §2, §3).
 // Code looks facts up here by release; nothing tests a version number inline. The release list
-// and interface versions come from the schema's release table, the one place they are kept.
-import { releaseFacts, type XenRelease } from '../../schema/releases.js';
+// and interface versions are ABI facts and live here; builder/ asserts at compile time that the
+// schema's release list is this one (the two folders sit side by side and import neither).
 import type { ArmSciType, CdfFlag, TeeType, V8rEl1Msa } from './constants.js';
+
+/** The Xen releases whose createdomain ABI is tabled here (reference/createdomain-abi.md §1). */
+export const ABI_RELEASES = ['4.17', '4.18', '4.19', '4.20', '4.21', '4.22'] as const;
+export type XenRelease = (typeof ABI_RELEASES)[number];
+
+export function isAbiRelease(s: string): s is XenRelease {
+  return (ABI_RELEASES as readonly string[]).includes(s);
+}
 
 export const CREATEDOMAIN_ARCHES = ['arm64', 'x86_64'] as const;
 /** The architectures with a createdomain ABI (arm32 is not probed). */
@@ -103,7 +111,7 @@ export const CREATEDOMAIN_RELEASES: Readonly<Record<XenRelease, CreateDomainRele
   '4.17': {
     ...base,
     release: '4.17',
-    interfaceVersion: releaseFacts('4.17').domctlInterfaceVersion,
+    interfaceVersion: 0x15,
     common: 'L1',
     armArch: 'arm-4.17',
     teeTypes: TEE_417,
@@ -112,7 +120,7 @@ export const CREATEDOMAIN_RELEASES: Readonly<Record<XenRelease, CreateDomainRele
   '4.18': {
     ...base,
     release: '4.18',
-    interfaceVersion: releaseFacts('4.18').domctlInterfaceVersion,
+    interfaceVersion: 0x16,
     common: 'L1',
     armArch: 'arm-4.18',
     x86HvmEmulation: HVM_EMU_417,
@@ -120,14 +128,14 @@ export const CREATEDOMAIN_RELEASES: Readonly<Record<XenRelease, CreateDomainRele
   '4.19': {
     ...base,
     release: '4.19',
-    interfaceVersion: releaseFacts('4.19').domctlInterfaceVersion,
+    interfaceVersion: 0x17,
     common: 'L2-altp2m-u32',
     armArch: 'arm-4.18',
   },
   '4.20': {
     ...base,
     release: '4.20',
-    interfaceVersion: releaseFacts('4.20').domctlInterfaceVersion,
+    interfaceVersion: 0x17,
     common: 'L2-altp2m-u32',
     armArch: 'arm-4.18',
   },
@@ -135,7 +143,7 @@ export const CREATEDOMAIN_RELEASES: Readonly<Record<XenRelease, CreateDomainRele
     ...base,
     ...post421,
     release: '4.21',
-    interfaceVersion: releaseFacts('4.21').domctlInterfaceVersion,
+    interfaceVersion: 0x17,
     common: 'L2-altp2m-pair',
     armArch: 'arm-4.21',
   },
@@ -143,7 +151,7 @@ export const CREATEDOMAIN_RELEASES: Readonly<Record<XenRelease, CreateDomainRele
     ...base,
     ...post421,
     release: '4.22',
-    interfaceVersion: releaseFacts('4.22').domctlInterfaceVersion,
+    interfaceVersion: 0x18,
     common: 'L2-altp2m-pair',
     armArch: 'arm-4.22',
     v8rEl1Msa: V8R_422,

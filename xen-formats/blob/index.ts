@@ -1,4 +1,4 @@
-// builder/blob: the unified createdomain blob (createdomain.bin), specified in docs/blob-format.md.
+// xen-formats/blob: the unified createdomain blob (createdomain.bin), specified in docs/blob-format.md.
 export { BlobError, type BlobErrorCode } from './errors.js';
 export {
   type BlobExplanation,

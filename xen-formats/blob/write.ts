@@ -2,7 +2,7 @@
 // same bytes on every machine.
 import { encodeCreateDomain } from '../createdomain/encode.js';
 import { CREATEDOMAIN_RELEASES } from '../createdomain/releases.js';
-import { blobCrc } from './crc32.js';
+import { blobCrc } from './checksum.js';
 import { BlobError } from './errors.js';
 import {
   ARCH_CODES,

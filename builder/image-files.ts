@@ -13,33 +13,9 @@ import { ARM64_HEADER_SIZE, kernelImageInfo } from '../images/kernel-header.js';
 import { probeGuestImage, QEMU_VIRT_PL011_BASE, XEN_VPL011_BASE } from '../images/probe.js';
 import type { Config, FileRef, KernelRef } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
-import type { ImageRole } from './plan/types.js';
+import type { ImageRole, ResolvedImage } from './plan/types.js';
 
-export interface ResolvedImage {
-  /** Unique plan name: `xen`, `xsm-policy`, `dom0/kernel`, `domU1/ramdisk`, `domU1/device-tree`. */
-  name: string;
-  role: ImageRole;
-  domain?: string;
-  /** Absolute path, for images read from disk. */
-  file?: string;
-  /** Bytes the loader writes (the file length). */
-  size: bigint;
-  /** Bytes that must stay free at the load address (image_size of an arm64 Image when larger). */
-  effectiveSize: bigint;
-  sha256?: string;
-  /** gzip data (Xen decompresses kernels itself; the room needed after that is unknown). */
-  gzip?: boolean;
-  /** arm64 Image text_offset: QEMU's -kernel and booti load at a 2 MiB boundary plus this. */
-  textOffset?: bigint;
-  /** A stand-in size for an image that is not there yet; the plan is indicative only. */
-  placeholder?: boolean;
-  /** Bytes dombuild writes itself (the probe guest); the build writes exactly these. */
-  generated?: Uint8Array;
-  /** Per-image U-Boot load command overriding the board's. */
-  loadCommand?: string;
-  /** Bytes dombuild generates later (partial DTB from `passthrough.devices`): room reserved. */
-  reservedOnly?: boolean;
-}
+export type { ResolvedImage };
 
 export interface ResolveOptions {
   /** Folder paths in the config are relative to. */

@@ -1,11 +1,10 @@
 // createdomain.bin bytes → Blob. Order of checks: magic, version, header, length, CRC, then the
 // records; the first problem found is thrown as a BlobError with its offset.
 
-import { isXenRelease } from '../../schema/releases.js';
 import { decodeCreateDomain } from '../createdomain/decode.js';
 import { CreateDomainError } from '../createdomain/errors.js';
-import { CREATEDOMAIN_RELEASES, type CreateDomainArch } from '../createdomain/releases.js';
-import { blobCrc } from './crc32.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainArch, isAbiRelease } from '../createdomain/releases.js';
+import { blobCrc } from './checksum.js';
 import { BlobError } from './errors.js';
 import {
   ARCH_CODES,
@@ -50,7 +49,7 @@ function readHeader(r: BlobReader): BlobHeader {
   r.zeros(H.reserved0, 1, 'BAD_HEADER', 'reserved header byte');
   r.zeros(H.reserved1, 4, 'BAD_HEADER', 'reserved header word');
   const release = `${r.u8(H.xenMajor, 'Xen major')}.${r.u8(H.xenMinor, 'Xen minor')}`;
-  if (!isXenRelease(release))
+  if (!isAbiRelease(release))
     throw new BlobError('BAD_HEADER', H.xenMajor, `Xen ${release} is not a supported release`);
   const interfaceVersion = r.u32(H.interfaceVersion, 'interface version');
   if (interfaceVersion !== CREATEDOMAIN_RELEASES[release].interfaceVersion) {

@@ -1,12 +1,13 @@
 // xl config → one dombuild domain, through the same registry encodings the emitter uses (in
 // reverse). Whatever has no place in the schema is reported with its line, never dropped silently.
-import { type Arch, type DomainInput, domainSchema } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
-import { registry, type XlEncoding } from '../../schema/registry.js';
-import { firstWriter } from './emit.js';
-import { type DecodeContext, decodeXl, type XlProblem } from './encode.js';
-import { parseXlConfig, type XlParseResult, XlSyntaxError } from './parse.js';
-import type { XlValue } from './value.js';
+
+import { firstWriter } from '../builder/xl/emit.js';
+import { type DecodeContext, decodeXl, type XlProblem } from '../builder/xl/encode.js';
+import { type Arch, type DomainInput, domainSchema } from '../schema/config.js';
+import type { Diagnostic } from '../schema/diagnostic.js';
+import { registry, type XlEncoding } from '../schema/registry.js';
+import { parseXlConfig, type XlParseResult, XlSyntaxError } from '../xen-formats/xl/parse.js';
+import type { XlValue } from '../xen-formats/xl/value.js';
 
 export interface XlImportOptions {
   /** File name for diagnostics. */

@@ -1,4 +1,4 @@
-// builder/createdomain: the exact XEN_DOMCTL_createdomain argument for each release and arch.
+// xen-formats/createdomain: the exact XEN_DOMCTL_createdomain argument for each release and arch.
 export {
   CREATEDOMAIN_CHECKS,
   CREATEDOMAIN_UNRESOLVABLE,
@@ -10,17 +10,6 @@ export * from './constants.js';
 export { type DecodedField, decodeCreateDomain, readDomctlFields } from './decode.js';
 export { encodeCreateDomain } from './encode.js';
 export * from './errors.js';
-export {
-  type BlobImageRef,
-  type BuildBlobOptions,
-  bootCpupoolIds,
-  buildBlobFromConfig,
-  createDomainDiagnostics,
-  createDomainSpecFromConfig,
-  FromConfigError,
-  type FromConfigErrorCode,
-  type FromConfigOptions,
-} from './from-config.js';
 export { domainHandle, formatHandle } from './handle.js';
 export {
   FIELD_SIZE,

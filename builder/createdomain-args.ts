@@ -1,26 +1,30 @@
 // Config → createdomain specs and the createdomain.bin blob. The loop below reads each registry
 // entry's `createdomain` encodings (data naming Xen's C names); no feature is handled by name.
 // How a value lands in the spec depends only on the encoding's field, through FIELD_SLOTS.
-import type { BoardFacts } from '../../schema/board.js';
-import type { Config, Domain } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
+import type { BoardFacts } from '../schema/board-facts.js';
+import type { Config, Domain } from '../schema/config.js';
+import type { Diagnostic } from '../schema/diagnostic.js';
 import {
   type CreatedomainEncoding,
   type CreatedomainField,
   type Feature,
   registry,
-} from '../../schema/registry.js';
-import { releaseAtLeast } from '../../schema/releases.js';
-import type { ModuleKind } from '../blob/format.js';
-import type { BlobDomainSpec, BlobModule, BlobSpec } from '../blob/types.js';
-import { writeBlob } from '../blob/write.js';
-import { CREATEDOMAIN_UNRESOLVABLE, createDomainHint, severityOf } from './checks.js';
-import { ALL_CONSTANTS } from './constants.js';
-import type { CreateDomainProblem } from './errors.js';
-import { fieldFor } from './layout.js';
-import { createDomainProblems } from './problems.js';
-import type { CreateDomainArch, CreateDomainTarget } from './releases.js';
-import { type CreateDomainSpec, createDomainSpec } from './spec.js';
+} from '../schema/registry.js';
+import { releaseAtLeast } from '../schema/releases.js';
+import type { ModuleKind } from '../xen-formats/blob/format.js';
+import type { BlobDomainSpec, BlobModule, BlobSpec } from '../xen-formats/blob/types.js';
+import { writeBlob } from '../xen-formats/blob/write.js';
+import {
+  CREATEDOMAIN_UNRESOLVABLE,
+  createDomainHint,
+  severityOf,
+} from '../xen-formats/createdomain/checks.js';
+import { ALL_CONSTANTS } from '../xen-formats/createdomain/constants.js';
+import type { CreateDomainProblem } from '../xen-formats/createdomain/errors.js';
+import { fieldFor } from '../xen-formats/createdomain/layout.js';
+import { createDomainProblems } from '../xen-formats/createdomain/problems.js';
+import type { CreateDomainArch, CreateDomainTarget } from '../xen-formats/createdomain/releases.js';
+import { type CreateDomainSpec, createDomainSpec } from '../xen-formats/createdomain/spec.js';
 
 export type FromConfigErrorCode =
   | 'UNRESOLVABLE'

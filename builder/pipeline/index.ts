@@ -1,0 +1,296 @@
+// runPipeline: the one road from a config's text to a system's outputs, shared by every command.
+// load → board → Kconfig → checks (config, images, createdomain: one table) → plan → emit.
+// validate stops after the checks, plan after the plan, build and run after the emitters; they
+// differ only in how far they go and what they print. Each stage is a function of the previous
+// stage's value; the only I/O is reading the inputs the config names (board, Kconfig, images).
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { type ResolveBoardOptions, type ResolvedBoard, resolveBoard } from '../../boards/registry.js';
+import type { Board } from '../../boards/types.js';
+import { writeDtb } from '../../devicetree/dtb.js';
+import type { Tree } from '../../devicetree/tree.js';
+import type { BoardFacts } from '../../schema/board-facts.js';
+import type { CheckStage } from '../../schema/checks/check.js';
+import type { CheckLevel } from '../../schema/checks/run.js';
+import type { Config } from '../../schema/config.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { type Kconfig, parseKconfig } from '../../schema/kconfig.js';
+import { type LoadResult, loadConfig } from '../../schema/load.js';
+import { type ConfigSource, locate } from '../../schema/source.js';
+import { type ValidateOptions, validate } from '../../schema/validate.js';
+import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../build.js';
+import { type ResolvedImage, resolveImages } from '../image-files.js';
+import { noPlan, planLayout } from '../plan/layout.js';
+import type { BootPlan } from '../plan/types.js';
+import { boardDiagnostic, toBoardFacts } from './board.js';
+import { createdomainFindings, pipelineChecks, toFinding } from './checks.js';
+
+export type PipelineStop = 'checks' | 'plan' | 'emit';
+
+/** Which board, and how to get its tree. */
+export interface BoardQuery {
+  /** A board named on the command line (--board); else the config's own. */
+  override?: string;
+  /** Where `override` (and its relative paths) is resolved from: the user's folder. */
+  overrideDir?: string;
+  /** QEMU boards: dump the tree with QEMU (`auto`, cached) or build the equivalent (`generated`). */
+  qemu: NonNullable<ResolveBoardOptions['qemu']>;
+  cacheDir?: string;
+  /** PATH to look for QEMU in. */
+  path?: string;
+  /** A DTB that replaces the board's own (--board-dtb), absolute. */
+  boardDtb?: string;
+}
+
+/** What to build, for `build` and `run`: the emitters' options, and what they need read. */
+export interface OutputRequest
+  extends Pick<BuildInput, 'bootRoot' | 'outDir' | 'only' | 'dynamic' | 'hyperlaunch' | 'timestamp'> {
+  /** sha256 every image: plan.json and the blob record them. */
+  hashImages: boolean;
+  /** Read the images whole: the FIT embeds them. */
+  readImageBytes: boolean;
+}
+
+/** Something the caller may want to say while the pipeline works (progress, the --no-validate warning). */
+export type PipelineEvent = { kind: 'board' } | { kind: 'unchecked' } | { kind: 'emit'; arch: Board['arch'] };
+
+export interface PipelineInput {
+  /** The config's text. */
+  text: string;
+  /** How diagnostics name the config file. */
+  file: string;
+  /** The config's folder: relative paths in it are resolved from here. */
+  configDir: string;
+  /** The user's folder: Kconfig diagnostics name their file relative to it. */
+  cwd: string;
+  board: BoardQuery;
+  until: PipelineStop;
+  /** --warn/--error/--no-check, by check id. */
+  levels?: ReadonlyMap<string, CheckLevel>;
+  /** --no-validate (tests): the checks' errors become warnings; stages that make output keep theirs. */
+  unchecked?: boolean;
+  /** sha256 every image (plan.json records them); `outputs` decides for build and run. */
+  hash?: boolean;
+  /** The config the later stages see, once the board is known: `run` puts its own Xen and method in. */
+  adjust?: (config: Config, board: Board) => Config;
+  /** Called once the board is resolved, before anything is judged (a bad --board is a usage error). */
+  onBoard?: (resolved: ResolvedBoard) => void;
+  onEvent?: (event: PipelineEvent) => void;
+  /** What build and run write, once config and board are known; nothing is emitted without it. */
+  outputs?: (config: Config, board: Board) => OutputRequest | undefined;
+}
+
+export interface PipelineResult {
+  source: ConfigSource;
+  loaded: LoadResult;
+  /** The config as the later stages saw it (after `adjust`). */
+  config?: Config;
+  board?: Board;
+  boardTree?: Tree;
+  /** The board tree as a DTB (its size is planned); for a DTB file, the file's own bytes too. */
+  boardDtb?: Uint8Array;
+  boardFileBytes?: Uint8Array;
+  facts?: BoardFacts;
+  kconfig?: Kconfig;
+  images?: ResolvedImage[];
+  plan?: BootPlan;
+  /** Set instead of a plan on boards whose loader places the images (x86). */
+  noPlan?: Diagnostic;
+  built?: BuildResult;
+  /** Every stage's findings, located at the config field where there is one, in stage order. */
+  diagnostics: Diagnostic[];
+  /** The last stage that ran to its end. */
+  reached: 'load' | 'board' | PipelineStop;
+}
+
+const failed = (diags: readonly Diagnostic[]) => diags.some((d) => d.severity === 'error');
+
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const loaded = loadConfig(input.text, input.file);
+  const { source } = loaded;
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const result: PipelineResult = { source, loaded, diagnostics, reached: 'load' };
+  const add = (found: readonly Diagnostic[]) => diagnostics.push(...locate([...found], source));
+  if (!loaded.config) return result;
+
+  // The board.
+  input.onEvent?.({ kind: 'board' });
+  const q = input.board;
+  const options: ResolveBoardOptions = { configDir: input.configDir, qemu: q.qemu };
+  if (q.cacheDir !== undefined) options.cacheDir = q.cacheDir;
+  if (q.path !== undefined) options.path = q.path;
+  if (q.boardDtb !== undefined) options.boardDtb = q.boardDtb;
+  if (q.override !== undefined && q.overrideDir !== undefined) options.configDir = q.overrideDir;
+  const resolved = await resolveBoard(q.override ?? loaded.config.board, options);
+  input.onBoard?.(resolved);
+  add(resolved.diagnostics.map(boardDiagnostic));
+  const board = resolved.board;
+  const config = board && input.adjust ? input.adjust(loaded.config, board) : loaded.config;
+  result.config = config;
+  if (board) {
+    result.board = board;
+    result.facts = toBoardFacts(board, resolved.tree);
+  }
+  if (resolved.tree) {
+    result.boardTree = resolved.tree;
+    result.boardDtb = writeDtb(resolved.tree);
+    // For a board DTB on disk, system.dtb keeps its strings block as fdtoverlay would.
+    if (board?.dtb.kind === 'file' && resolved.dtbOrigin === 'file') {
+      try {
+        result.boardFileBytes = new Uint8Array(await readFile(board.dtb.path));
+      } catch {
+        // Read a moment ago by resolveBoard; if it is gone now, system.dtb is re-serialised instead.
+      }
+    }
+  }
+  result.reached = 'board';
+
+  // The Xen build's Kconfig, when the config names one.
+  const kconfigFound: Diagnostic[] = [];
+  const kconfig = await readKconfig(config, input, kconfigFound);
+  add(kconfigFound);
+  if (kconfig) result.kconfig = kconfig;
+
+  // The checks, one table, a stage at a time.
+  const table = pipelineChecks();
+  const judge = (stage: CheckStage, staged: ValidateOptions['staged'] = {}) => {
+    const opts: ValidateOptions = { source, table, stage, staged };
+    if (input.levels) opts.levels = input.levels;
+    if (result.facts) opts.board = result.facts;
+    if (kconfig) opts.kconfig = kconfig;
+    const found = validate(config, opts);
+    // --no-validate keeps the errors of stages that make output (the images): only rules demote.
+    return input.unchecked && stage !== 'images' ? demote(found) : found;
+  };
+  if (input.unchecked) input.onEvent?.({ kind: 'unchecked' });
+  const configFound = judge('config');
+  add(configFound);
+
+  const request = board && input.outputs ? input.outputs(config, board) : undefined;
+  const x86 = board?.arch === 'x86_64';
+  const hash = request ? request.hashImages : (input.hash ?? false);
+  const imgs = await resolveImages(config, { configDir: input.configDir, hash });
+  // The kernel-header check is about Arm images placed by the plan; x86 kernels are bzImages.
+  const imageFindings = imgs.diagnostics.filter((d) => !(x86 && d.id === 'image-unknown-format'));
+  const known = new Set(table.map((c) => c.id));
+  add(judge('images', { images: imageFindings.filter((d) => known.has(d.id)).map(toFinding) }));
+  add(imageFindings.filter((d) => !known.has(d.id)));
+  add(judge('createdomain', { createdomain: createdomainFindings(config, result.facts, configFound) }));
+  if (!board || failed(diagnostics)) return result;
+  result.images = imgs.images;
+  result.reached = 'checks';
+  if (input.until === 'checks') return result;
+
+  // The plan: only where dombuild places the images (Arm); x86 loaders place their own.
+  const none = noPlan(board);
+  if (none) result.noPlan = none;
+  else {
+    if (!result.boardTree) {
+      add([
+        {
+          id: 'board-dtb-missing',
+          severity: 'error',
+          message: 'the board has no device tree',
+          path: 'board',
+        },
+      ]);
+      return result;
+    }
+    const planned = planLayout({
+      config,
+      board,
+      images: imgs.images,
+      boardDtbSize: BigInt((result.boardDtb as Uint8Array).length),
+    });
+    add(planned.diagnostics);
+    if (!planned.plan) return result;
+    result.plan = planned.plan;
+  }
+  result.reached = 'plan';
+  if (input.until === 'plan' || !request) return result;
+
+  // The emitters.
+  input.onEvent?.({ kind: 'emit', arch: board.arch });
+  const { hashImages: _h, readImageBytes: wantBytes, ...emit } = request;
+  if (!result.plan) {
+    const x86Input: Parameters<typeof buildX86System>[0] = {
+      config,
+      board,
+      images: imgs.images,
+      bootRoot: emit.bootRoot,
+      hyperlaunch: emit.hyperlaunch ?? false,
+    };
+    if (emit.only) x86Input.only = emit.only;
+    result.built = buildX86System(x86Input);
+  } else {
+    const buildInput: BuildInput = {
+      config,
+      board,
+      boardTree: result.boardTree as Tree,
+      plan: result.plan,
+      images: imgs.images,
+      imageBytes: wantBytes ? await readImageBytes(imgs.images) : new Map(),
+      ...emit,
+    };
+    if (result.boardFileBytes) buildInput.boardDtb = result.boardFileBytes;
+    result.built = buildSystem(buildInput);
+  }
+  add(result.built.diagnostics);
+  if (!failed(diagnostics)) result.reached = 'emit';
+  return result;
+}
+
+function demote(found: readonly Diagnostic[]): Diagnostic[] {
+  return found.map((d) => (d.severity === 'error' ? { ...d, severity: 'warning' } : d));
+}
+
+/** The FIT embeds the images, so only then are their bytes read. */
+async function readImageBytes(images: readonly ResolvedImage[]): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const img of images) {
+    if (!img.file || img.generated) continue;
+    try {
+      out.set(img.name, new Uint8Array(await readFile(img.file)));
+    } catch (e) {
+      throw new PipelineInputError(img.file, (e as NodeJS.ErrnoException).code ?? 'EIO');
+    }
+  }
+  return out;
+}
+
+/** An input file that vanished between its check and its use: the caller's I/O error (exit 2). */
+export class PipelineInputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+  ) {
+    super(`cannot read ${file} (${code})`);
+    this.name = 'PipelineInputError';
+  }
+}
+
+async function readKconfig(
+  config: Config,
+  input: PipelineInput,
+  diagnostics: Diagnostic[],
+): Promise<Kconfig | undefined> {
+  const path = config.xen.kconfig;
+  if (path === undefined) return undefined;
+  const abs = isAbsolute(path) ? path : resolve(input.configDir, path);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    diagnostics.push({
+      id: 'kconfig-unreadable',
+      severity: 'error',
+      message: `cannot read the Kconfig file ${path} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`,
+      path: 'xen.kconfig',
+      hint: 'point xen.kconfig at the .config of the Xen build, relative to the config file',
+    });
+    return undefined;
+  }
+  const r = parseKconfig(text, relative(input.cwd, abs));
+  diagnostics.push(...r.diagnostics);
+  return r.kconfig;
+}
