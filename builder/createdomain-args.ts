@@ -10,7 +10,7 @@ import {
   type Feature,
   registry,
 } from '../schema/registry.js';
-import { releaseAtLeast } from '../schema/releases.js';
+import { releaseAtLeast, type XenRelease } from '../schema/releases.js';
 import type { ModuleKind } from '../xen-formats/blob/format.js';
 import type { BlobDomainSpec, BlobModule, BlobSpec } from '../xen-formats/blob/types.js';
 import { writeBlob } from '../xen-formats/blob/write.js';
@@ -21,9 +21,13 @@ import {
 } from '../xen-formats/createdomain/checks.js';
 import { ALL_CONSTANTS } from '../xen-formats/createdomain/constants.js';
 import type { CreateDomainProblem } from '../xen-formats/createdomain/errors.js';
-import { fieldFor } from '../xen-formats/createdomain/layout.js';
+import { fieldFor, type SettableField } from '../xen-formats/createdomain/layout.js';
 import { createDomainProblems } from '../xen-formats/createdomain/problems.js';
-import type { CreateDomainArch, CreateDomainTarget } from '../xen-formats/createdomain/releases.js';
+import type {
+  XenRelease as AbiRelease,
+  CreateDomainArch,
+  CreateDomainTarget,
+} from '../xen-formats/createdomain/releases.js';
 import { type CreateDomainSpec, createDomainSpec } from '../xen-formats/createdomain/spec.js';
 
 export type FromConfigErrorCode =
@@ -390,3 +394,11 @@ export function buildBlobFromConfig(
   const spec: BlobSpec = { arch: opts.arch, release: config.xen.release, domains };
   return { spec, bytes: writeBlob(spec) };
 }
+
+// The registry's createdomain members and the ABI's settable ones are one list kept in two leaf
+// folders; this fails to compile when they drift apart (and likewise the release lists).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const fieldsAgree: Same<CreatedomainField, SettableField> = true;
+const releasesAgree: Same<XenRelease, AbiRelease> = true;
+void fieldsAgree;
+void releasesAgree;

@@ -1,6 +1,5 @@
 // Where each field of `struct xen_domctl` (cmd = createdomain) lives, per layout family, as
 // data (reference/createdomain-abi.md §1, §6). Offsets are absolute in the 144-byte buffer.
-import type { CreatedomainField } from '../../schema/registry.js';
 import {
   type ArmArchLayoutId,
   type CommonLayoutId,
@@ -11,11 +10,37 @@ import {
 export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'bytes16';
 
 /**
+ * The `xen_domctl_createdomain` members a domain's settings fill (reference/createdomain-abi.md
+ * §1). The schema's registry names the same members for its encodings; builder/ checks at compile
+ * time that the two lists agree, since neither folder imports the other.
+ */
+export type SettableField =
+  | 'flags'
+  | 'iommu_opts'
+  | 'max_vcpus'
+  | 'max_evtchn_port'
+  | 'max_grant_frames'
+  | 'max_maptrack_frames'
+  | 'grant_opts'
+  | 'altp2m.opts'
+  | 'altp2m.nr'
+  | 'vmtrace_size'
+  | 'cpupool_id'
+  | 'arch.gic_version'
+  | 'arch.sve_vl'
+  | 'arch.tee_type'
+  | 'arch.nr_spis'
+  | 'arch.arm_sci_type'
+  | 'arch.v8r_el1_msa'
+  | 'arch.emulation_flags'
+  | 'arch.misc_flags';
+
+/**
  * Logical field keys: the C member path from `struct xen_domctl_createdomain` (4.22 naming). The
  * fields a config control can set are the registry's; the rest are the header and ABI padding.
  */
 export type FieldKey =
-  | CreatedomainField
+  | SettableField
   | 'cmd'
   | 'interface_version'
   | 'domain'
