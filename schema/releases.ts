@@ -46,104 +46,56 @@ export type ReleaseSwitch = {
   [K in keyof ReleaseFacts]: ReleaseFacts[K] extends boolean ? K : never;
 }[keyof ReleaseFacts];
 
-const table: Record<XenRelease, ReleaseFacts> = {
-  '4.17': {
-    release: '4.17',
-    date: '2022-12-08',
-    createdomainLayout: 'L1',
-    altp2mField: 'none',
-    cdfMax: 0x80,
-    armArchConfigSize: 12,
-    domidAny: false,
-    xenstoreProvider: 'dom0',
-    enhancedEnabledIsLegacy: true,
-    staticEvtchnKconfig: false,
-    dom0lessKconfig: false,
-    espi: false,
-    llcColoring: false,
-    shmHostOptional: false,
-  },
-  '4.18': {
-    release: '4.18',
-    date: '2023-11-16',
-    createdomainLayout: 'L1',
-    altp2mField: 'none',
-    cdfMax: 0x80,
-    armArchConfigSize: 12,
-    domidAny: false,
-    xenstoreProvider: 'dom0',
-    enhancedEnabledIsLegacy: true,
-    staticEvtchnKconfig: false,
-    dom0lessKconfig: false,
-    espi: false,
-    llcColoring: false,
-    shmHostOptional: false,
-  },
-  '4.19': {
+/** 4.17, the oldest release dombuild targets: every fact spelled out. */
+const FIRST: ReleaseFacts = {
+  release: '4.17',
+  date: '2022-12-08',
+  createdomainLayout: 'L1',
+  altp2mField: 'none',
+  cdfMax: 0x80,
+  armArchConfigSize: 12,
+  domidAny: false,
+  xenstoreProvider: 'dom0',
+  enhancedEnabledIsLegacy: true,
+  staticEvtchnKconfig: false,
+  dom0lessKconfig: false,
+  espi: false,
+  llcColoring: false,
+  shmHostOptional: false,
+};
+
+/** Each later release as what it changed from the one before (a release history, not copies). */
+const CHANGES: readonly (Partial<ReleaseFacts> & Pick<ReleaseFacts, 'release' | 'date'>)[] = [
+  { release: '4.18', date: '2023-11-16' },
+  {
     release: '4.19',
     date: '2024-07-29',
     createdomainLayout: 'L2',
     altp2mField: 'u32',
-    cdfMax: 0x80,
-    armArchConfigSize: 12,
-    domidAny: false,
-    xenstoreProvider: 'dom0',
-    enhancedEnabledIsLegacy: true,
     staticEvtchnKconfig: true,
     dom0lessKconfig: true,
-    espi: false,
-    llcColoring: false,
     shmHostOptional: true,
   },
-  '4.20': {
-    release: '4.20',
-    date: '2025-03-04',
-    createdomainLayout: 'L2',
-    altp2mField: 'u32',
-    cdfMax: 0x80,
-    armArchConfigSize: 12,
-    domidAny: false,
-    xenstoreProvider: 'dom0',
-    enhancedEnabledIsLegacy: true,
-    staticEvtchnKconfig: true,
-    dom0lessKconfig: true,
-    espi: false,
-    llcColoring: true,
-    shmHostOptional: true,
-  },
-  '4.21': {
+  { release: '4.20', date: '2025-03-04', llcColoring: true },
+  {
     release: '4.21',
     date: '2025-11-18',
-    createdomainLayout: 'L2',
     altp2mField: 'u16-pair',
     cdfMax: 0x100,
     armArchConfigSize: 16,
-    domidAny: false,
     xenstoreProvider: 'xenstore-domain',
     enhancedEnabledIsLegacy: false,
-    staticEvtchnKconfig: true,
-    dom0lessKconfig: true,
     espi: true,
-    llcColoring: true,
-    shmHostOptional: true,
   },
-  '4.22': {
-    release: '4.22',
-    date: '2026-07-29',
-    createdomainLayout: 'L2',
-    altp2mField: 'u16-pair',
-    cdfMax: 0x100,
-    armArchConfigSize: 16,
-    domidAny: true,
-    xenstoreProvider: 'xenstore-domain',
-    enhancedEnabledIsLegacy: false,
-    staticEvtchnKconfig: true,
-    dom0lessKconfig: true,
-    espi: true,
-    llcColoring: true,
-    shmHostOptional: true,
-  },
-};
+  { release: '4.22', date: '2026-07-29', domidAny: true },
+];
+
+const table = Object.fromEntries(
+  CHANGES.reduce<ReleaseFacts[]>(
+    (rows, change) => [...rows, { ...(rows.at(-1) as ReleaseFacts), ...change }],
+    [FIRST],
+  ).map((r) => [r.release, r]),
+) as Record<XenRelease, ReleaseFacts>;
 
 /** Every supported release, oldest first. */
 export const releases: readonly ReleaseFacts[] = XEN_RELEASES.map((r) => table[r]);

@@ -1,7 +1,14 @@
 // Arm per-domain rules Xen enforces when it parses a domain node or creates the domain.
 import { kconfigEnabled } from '../kconfig.js';
 import { firstReleaseWith, releaseHas } from '../releases.js';
-import { cmdlineFlag, cmdlineValue, defineCheck, eachDomain } from './check.js';
+import {
+  type CheckContext,
+  cmdlineFlag,
+  cmdlineValue,
+  defineCheck,
+  domainRule,
+  eachDomain,
+} from './check.js';
 
 /** GUEST_VPL011_SPI: the vpl011 interrupt of a domain that is not direct-mapped. */
 const GUEST_VPL011_SPI = 32;
@@ -54,22 +61,16 @@ export const vpl011Spi = defineCheck({
   },
 });
 
-export const directMapUartIrq = defineCheck({
+export const directMapUartIrq = domainRule({
   id: 'direct-map-uart-irq',
   title: 'A direct-mapped domain without nrSpis needs a board UART interrupt Xen can find',
   ref: 'xen-dt-bindings.md §5 rule 16',
-  run(ctx) {
-    if (!ctx.board || ctx.board.uart !== undefined) return;
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.boot && d.directMap && d.nrSpis === undefined)
-        ctx.report(
-          ['domains', i, 'directMap'],
-          `${ctx.board.name} has no UART interrupt for Xen to size a direct-mapped domain's SPIs`,
-          {
-            hint: 'set nrSpis on this domain',
-          },
-        );
-  },
+  applies: (ctx) => ctx.board !== undefined && ctx.board.uart === undefined,
+  field: 'directMap',
+  when: (d) => Boolean(d.boot && d.directMap && d.nrSpis === undefined),
+  message: (_d, ctx) =>
+    `${ctx.board?.name} has no UART interrupt for Xen to size a direct-mapped domain's SPIs`,
+  hint: 'set nrSpis on this domain',
 });
 
 export const sveLength = defineCheck({
@@ -122,75 +123,58 @@ export const llcColoringOn = defineCheck({
   },
 });
 
-export const sciCmdline = defineCheck({
+export const sciCmdline = domainRule({
   id: 'sci-scmi-smc',
   title: 'sci: scmi-smc needs scmi-smc-passthrough on the Xen command line',
   ref: 'xen-dt-bindings.md §1.1 xen,sci_type, §6',
-  run(ctx) {
-    if (cmdlineFlag(ctx.config.xen.cmdline, 'scmi-smc-passthrough')) return;
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.sci === 'scmi-smc')
-        ctx.report(
-          ['domains', i, 'sci'],
-          'sci: scmi-smc needs scmi-smc-passthrough on the Xen command line',
-          {
-            hint: 'add scmi-smc-passthrough to xen.cmdline',
-          },
-        );
-  },
+  applies: (ctx) => !cmdlineFlag(ctx.config.xen.cmdline, 'scmi-smc-passthrough'),
+  field: 'sci',
+  when: (d) => d.sci === 'scmi-smc',
+  message: 'sci: scmi-smc needs scmi-smc-passthrough on the Xen command line',
+  hint: 'add scmi-smc-passthrough to xen.cmdline',
 });
 
-export const v8rMpu = defineCheck({
+export const v8rMpu = domainRule({
   id: 'v8r-mpu',
   title: 'v8rEl1Msa: mpu needs staticMemory and directMap',
   ref: 'xen-dt-bindings.md §5 rule 13',
-  run(ctx) {
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.v8rEl1Msa === 'mpu' && (!d.staticMemory || !d.directMap))
-        ctx.report(['domains', i, 'v8rEl1Msa'], 'an MPU (PMSA) guest must have staticMemory and directMap', {
-          hint: 'add staticMemory and directMap: true',
-        });
-  },
+  field: 'v8rEl1Msa',
+  when: (d) => d.v8rEl1Msa === 'mpu' && (!d.staticMemory || !d.directMap),
+  message: 'an MPU (PMSA) guest must have staticMemory and directMap',
+  hint: 'add staticMemory and directMap: true',
 });
 
-export const grantVersionMax = defineCheck({
+/** Xen's gnttab=max-ver, else its default: 1 on Arm, 2 on x86 (and when the arch is unknown). */
+function grantMaxVersion(ctx: CheckContext): number {
+  const m = /max-ver:(\d)/.exec(cmdlineValue(ctx.config.xen.cmdline, 'gnttab') ?? '');
+  return m ? Number(m[1]) : ctx.arch === 'x86_64' ? 2 : ctx.arch === undefined ? 2 : 1;
+}
+
+export const grantVersionMax = domainRule({
   id: 'grant-version-max',
   title: "grantVersion is at most Xen's gnttab=max-ver (1 on Arm, 2 on x86 by default)",
   ref: 'xen-dt-bindings.md §5 rule 20; createdomain-abi.md §3.3',
-  run(ctx) {
-    const opt = cmdlineValue(ctx.config.xen.cmdline, 'gnttab') ?? '';
-    const m = /max-ver:(\d)/.exec(opt);
-    const max = m ? Number(m[1]) : ctx.arch === 'x86_64' ? 2 : ctx.arch === undefined ? 2 : 1;
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.grantVersion !== undefined && d.grantVersion > max)
-        ctx.report(
-          ['domains', i, 'grantVersion'],
-          `grantVersion ${d.grantVersion} is above Xen's maximum of ${max}`,
-          {
-            hint: `use ${max}, or add gnttab=max-ver:${d.grantVersion} to xen.cmdline`,
-          },
-        );
-  },
+  field: 'grantVersion',
+  when: (d, ctx) => d.grantVersion !== undefined && d.grantVersion > grantMaxVersion(ctx),
+  message: (d, ctx) => `grantVersion ${d.grantVersion} is above Xen's maximum of ${grantMaxVersion(ctx)}`,
+  hint: (d, ctx) => `use ${grantMaxVersion(ctx)}, or add gnttab=max-ver:${d.grantVersion} to xen.cmdline`,
 });
 
-export const vcpusLimit = defineCheck({
+/** The vGIC's vCPU limit: 8 with GICv2, 128 with GICv3 (or when the board does not say). */
+const vgicMaxVcpus = (ctx: CheckContext) => (ctx.board?.gic?.version === 2 ? 8 : 128);
+
+export const vcpusLimit = domainRule({
   id: 'vcpus-limit',
   title: 'vcpus is within the virtual GIC limit (8 with GICv2, 128 with GICv3)',
   ref: 'xen-dt-bindings.md §5 rule 17',
-  run(ctx) {
-    if (ctx.arch === 'x86_64') return;
+  applies: (ctx) => ctx.arch !== 'x86_64',
+  field: 'vcpus',
+  when: (d, ctx) => d.vcpus > vgicMaxVcpus(ctx),
+  message: (d, ctx) => {
     const gic = ctx.board?.gic?.version;
-    const max = gic === 2 ? 8 : 128;
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.vcpus > max)
-        ctx.report(
-          ['domains', i, 'vcpus'],
-          `${d.vcpus} vCPUs is above the limit of ${max}${gic ? ` for GICv${gic}` : ''}`,
-          {
-            hint: `use at most ${max}`,
-          },
-        );
+    return `${d.vcpus} vCPUs is above the limit of ${vgicMaxVcpus(ctx)}${gic ? ` for GICv${gic}` : ''}`;
   },
+  hint: (_d, ctx) => `use at most ${vgicMaxVcpus(ctx)}`,
 });
 
 export const dtuartAlias = defineCheck({
@@ -218,22 +202,15 @@ export const dtuartAlias = defineCheck({
   },
 });
 
-export const passthroughIommu = defineCheck({
+export const passthroughIommu = domainRule({
   id: 'passthrough-iommu',
   title: 'iommu: false is not combined with a partial device tree (Xen turns the IOMMU on anyway)',
   severity: 'warning',
   ref: 'xen-dt-bindings.md §7 item 4',
-  run(ctx) {
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.iommu === false && d.passthrough?.dtb)
-        ctx.report(
-          ['domains', i, 'iommu'],
-          'a partial device tree makes Xen use the IOMMU even with iommu: false',
-          {
-            hint: 'remove iommu: false',
-          },
-        );
-  },
+  field: 'iommu',
+  when: (d) => Boolean(d.iommu === false && d.passthrough?.dtb),
+  message: 'a partial device tree makes Xen use the IOMMU even with iommu: false',
+  hint: 'remove iommu: false',
 });
 
 export const passthroughIrqs = defineCheck({

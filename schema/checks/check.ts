@@ -138,3 +138,37 @@ export function cmdlineValue(cmdline: string, option: string): string | undefine
   }
   return result;
 }
+
+/**
+ * The commonest shape of rule: every domain `when` holds for is reported at one of its fields
+ * (usually two settings that do not combine, or one the rest of the system cannot honour).
+ * `applies` decides once for the whole system whether the rule is in force.
+ */
+export function domainRule(c: {
+  id: string;
+  severity?: Severity;
+  title: string;
+  ref?: string;
+  needs?: readonly Check[];
+  applies?: (ctx: CheckContext) => boolean;
+  /** The domain field the report points at. */
+  field: string;
+  when: (d: Domain, ctx: CheckContext) => boolean;
+  message: string | ((d: Domain, ctx: CheckContext) => string);
+  hint?: string | ((d: Domain, ctx: CheckContext) => string);
+}): Check {
+  const { applies, field, when, message, hint, ...rest } = c;
+  return defineCheck({
+    ...rest,
+    run(ctx) {
+      if (applies && !applies(ctx)) return;
+      for (const [d, i] of eachDomain(ctx.config)) {
+        if (!when(d, ctx)) continue;
+        const text = typeof message === 'string' ? message : message(d, ctx);
+        const extra =
+          hint === undefined ? undefined : { hint: typeof hint === 'string' ? hint : hint(d, ctx) };
+        ctx.report(['domains', i, field], text, extra);
+      }
+    },
+  });
+}

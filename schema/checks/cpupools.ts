@@ -1,6 +1,6 @@
 // Boot-time cpupools and vCPU affinity.
 import { kconfigEnabled } from '../kconfig.js';
-import { cmdlineValue, defineCheck, eachDomain } from './check.js';
+import { type CheckContext, cmdlineValue, defineCheck, domainRule, eachDomain } from './check.js';
 
 function cpuCount(ctx: { board: { cpuIds: number[] } | undefined }): number | undefined {
   return ctx.board?.cpuIds.length;
@@ -34,17 +34,18 @@ export const cpupoolCpus = defineCheck({
   },
 });
 
-export const cpupoolKnown = defineCheck({
+const poolNames = (ctx: CheckContext) => ctx.config.cpupools.map((p) => p.name);
+
+export const cpupoolKnown = domainRule({
   id: 'cpupool-known',
   title: "A domain's cpupool is one of cpupools",
   ref: 'xen-dt-bindings.md §5 rule 9',
-  run(ctx) {
-    const names = ctx.config.cpupools.map((p) => p.name);
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.cpupool !== undefined && !names.includes(d.cpupool))
-        ctx.report(['domains', i, 'cpupool'], `no cpupool named "${d.cpupool}"`, {
-          hint: names.length ? `one of: ${names.join(', ')}` : 'declare it under cpupools',
-        });
+  field: 'cpupool',
+  when: (d, ctx) => d.cpupool !== undefined && !poolNames(ctx).includes(d.cpupool),
+  message: (d) => `no cpupool named "${d.cpupool}"`,
+  hint: (_d, ctx) => {
+    const names = poolNames(ctx);
+    return names.length ? `one of: ${names.join(', ')}` : 'declare it under cpupools';
   },
 });
 

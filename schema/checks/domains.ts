@@ -1,5 +1,5 @@
 // Whole-system rules about domains: names, privileged roles, xenstore, run-time creation.
-import { type Check, defineCheck, eachDomain, hasCap } from './check.js';
+import { type Check, defineCheck, domainRule, eachDomain, hasCap } from './check.js';
 import { gatesOf } from './gates.js';
 
 /** Rules that read `capabilities` judge it only once its gates (release, arch...) pass. */
@@ -162,24 +162,16 @@ export const xenstoreLegacyStaticMem = defineCheck({
   },
 });
 
-export const runtimeNeedsToolstack = defineCheck({
+export const runtimeNeedsToolstack = domainRule({
   id: 'runtime-needs-toolstack',
   title: 'Domains created at run time (boot: false) have a dom0 or control domain to create them',
   needs: capabilityGates,
-  run(ctx) {
-    const toolstack =
-      ctx.config.dom0 !== undefined || ctx.config.domains.some((d) => d.boot && hasCap(d, 'control'));
-    if (toolstack) return;
-    for (const [d, i] of eachDomain(ctx.config))
-      if (!d.boot)
-        ctx.report(
-          ['domains', i, 'boot'],
-          `${d.name} is created at run time but no domain runs the toolstack`,
-          {
-            hint: 'add a dom0, give a boot-time domain capabilities: [control], or set boot: true',
-          },
-        );
-  },
+  applies: (ctx) =>
+    ctx.config.dom0 === undefined && !ctx.config.domains.some((d) => d.boot && hasCap(d, 'control')),
+  field: 'boot',
+  when: (d) => !d.boot,
+  message: (d) => `${d.name} is created at run time but no domain runs the toolstack`,
+  hint: 'add a dom0, give a boot-time domain capabilities: [control], or set boot: true',
 });
 
 export const hardwareDomainRestrictions = defineCheck({
@@ -199,23 +191,16 @@ export const hardwareDomainRestrictions = defineCheck({
   },
 });
 
-export const hardwareDomainIommu = defineCheck({
+export const hardwareDomainIommu = domainRule({
   id: 'hwdom-iommu',
   title: 'A boot-time hardware domain is direct-mapped or the board has an IOMMU',
   ref: 'xen-dt-bindings.md §5 rule 8',
   needs: capabilityGates,
-  run(ctx) {
-    if (!ctx.board || ctx.board.iommu) return;
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.boot && hasCap(d, 'hardware') && !d.directMap)
-        ctx.report(
-          ['domains', i, 'capabilities'],
-          `board ${ctx.board.name} has no IOMMU, so the hardware domain must be direct-mapped`,
-          {
-            hint: 'add staticMemory and directMap: true to this domain',
-          },
-        );
-  },
+  applies: (ctx) => ctx.board !== undefined && !ctx.board.iommu,
+  field: 'capabilities',
+  when: (d) => d.boot && hasCap(d, 'hardware') && !d.directMap,
+  message: (_d, ctx) => `board ${ctx.board?.name} has no IOMMU, so the hardware domain must be direct-mapped`,
+  hint: 'add staticMemory and directMap: true to this domain',
 });
 
 export const x86BootDomains: Check = defineCheck({

@@ -1,7 +1,7 @@
 // Memory rules: sizes Xen can encode, static banks, direct map, and fit on the board.
 import type { MemoryRange } from '../board-facts.js';
 import { formatAddress, formatSize } from '../units.js';
-import { defineCheck, eachDomain } from './check.js';
+import { defineCheck, domainRule, eachDomain } from './check.js';
 
 export const PAGE = 0x1000n;
 const MIB = 0x100000n;
@@ -127,21 +127,14 @@ export const staticMemOverlap = defineCheck({
   },
 });
 
-export const staticMemLlc = defineCheck({
+export const staticMemLlc = domainRule({
   id: 'static-mem-llc-colors',
   title: 'staticMemory is not combined with LLC colouring',
   ref: 'xen-dt-bindings.md §5 rule 6',
-  run(ctx) {
-    for (const [d, i] of eachDomain(ctx.config))
-      if (d.staticMemory && d.llcColors)
-        ctx.report(
-          ['domains', i, 'llcColors'],
-          'llcColors cannot be used with staticMemory; Xen would panic',
-          {
-            hint: 'drop one of the two',
-          },
-        );
-  },
+  field: 'llcColors',
+  when: (d) => Boolean(d.staticMemory && d.llcColors),
+  message: 'llcColors cannot be used with staticMemory; Xen would panic',
+  hint: 'drop one of the two',
 });
 
 export const p2mPoolSize = defineCheck({
