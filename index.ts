@@ -2,12 +2,12 @@
 
 export * from './boards/index.js';
 export * from './builder/artifacts.js';
-export * from './builder/build.js';
 export * from './builder/createdomain-args.js';
 export * from './builder/dom0less/chosen.js';
 export * from './builder/dom0less/dtsi.js';
 export * from './builder/dom0less/edits.js';
 export * from './builder/dom0less/encode.js';
+export * from './builder/emit-system.js';
 export * from './builder/image-files.js';
 export * from './builder/passthrough/partial.js';
 export * from './builder/pipeline/board.js';
@@ -19,8 +19,8 @@ export * from './builder/uboot/errors.js';
 export * from './builder/uboot/fdt-commands.js';
 export * from './builder/uboot/quote.js';
 export * from './builder/uboot/script.js';
-export * from './builder/x86/boot.js';
-export * from './builder/x86/build.js';
+export * from './builder/x86/emit.js';
+export * from './builder/x86/outputs.js';
 export * from './builder/xl/emit.js';
 export * from './devicetree/dtb.js';
 export * from './devicetree/dts-parse.js';

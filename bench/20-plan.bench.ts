@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { qemuVirtBoard } from '../boards/qemu-virt.js';
 import type { ResolvedImage } from '../builder/image-files.js';
-import { planLayout } from '../builder/plan/layout.js';
+import { planLayout } from '../builder/plan/planner.js';
 import { type Config, configSchema } from '../schema/config.js';
 import type { Report } from './run.js';
 

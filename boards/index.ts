@@ -1,6 +1,5 @@
 // Public surface of boards/: descriptors, the built-in boards, board DTB reading and resolution.
 
-export { type DtbFacts, readDtbFacts } from './from-dtb.js';
 export {
   type BoardDtb,
   type DtbOrigin,
@@ -9,6 +8,7 @@ export {
   loadBoardDtb,
   qemuDumpCacheKey,
 } from './dtb-source.js';
+export { type DtbFacts, readDtbFacts } from './from-dtb.js';
 export { applyDtbFacts } from './merge.js';
 export {
   checkQemuQ35Params,
@@ -44,7 +44,7 @@ export {
   type ResolveBoardOptions,
   type ResolvedBoard,
   resolveBoard,
-} from './registry.js';
+} from './resolve.js';
 export type {
   Board,
   BoardCpu,

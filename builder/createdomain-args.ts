@@ -14,14 +14,14 @@ import { releaseAtLeast, type XenRelease } from '../schema/releases.js';
 import type { ModuleKind } from '../xen-formats/blob/format.js';
 import type { BlobDomainSpec, BlobModule, BlobSpec } from '../xen-formats/blob/types.js';
 import { writeBlob } from '../xen-formats/blob/write.js';
+import { ALL_CONSTANTS } from '../xen-formats/createdomain/constants.js';
+import type { CreateDomainProblem } from '../xen-formats/createdomain/errors.js';
+import { fieldFor, type SettableField } from '../xen-formats/createdomain/layout.js';
 import {
   CREATEDOMAIN_UNRESOLVABLE,
   createDomainHint,
   severityOf,
-} from '../xen-formats/createdomain/checks.js';
-import { ALL_CONSTANTS } from '../xen-formats/createdomain/constants.js';
-import type { CreateDomainProblem } from '../xen-formats/createdomain/errors.js';
-import { fieldFor, type SettableField } from '../xen-formats/createdomain/layout.js';
+} from '../xen-formats/createdomain/problem-docs.js';
 import { createDomainProblems } from '../xen-formats/createdomain/problems.js';
 import type {
   XenRelease as AbiRelease,

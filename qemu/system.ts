@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../boards/types.js';
-import { generatedFileName, OUTPUT_FILES } from '../builder/build.js';
+import { generatedFileName, OUTPUT_FILES } from '../builder/emit-system.js';
 import { defaultProbeMarker } from '../builder/image-files.js';
 import type { BootPlan, PlannedImage } from '../builder/plan/types.js';
 import { readDtb } from '../devicetree/dtb.js';

@@ -2,7 +2,7 @@
 // loading, params, Kconfig, validation and diagnostics.
 export type { BoardFacts, MemoryRange } from './board-facts.js';
 export { type Check, type CheckContext, checkTable, defineCheck } from './checks/index.js';
-export type { CheckLevel } from './checks/run.js';
+export type { CheckLevel } from './checks/runner.js';
 export * from './config.js';
 export { type Diagnostic, formatPath, hasFailures, type Severity } from './diagnostic.js';
 export { configuredValue, effectiveValue } from './effective.js';

@@ -3,7 +3,7 @@
 import type { BoardFacts } from './board-facts.js';
 import type { Check, CheckStage, StagedFinding } from './checks/check.js';
 import { checkTable } from './checks/index.js';
-import { type CheckLevel, runChecks } from './checks/run.js';
+import { type CheckLevel, runChecks } from './checks/runner.js';
 import type { Arch, Config } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Kconfig } from './kconfig.js';

@@ -12,7 +12,7 @@ import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { type CheckListing, renderSchemaDocs } from '../../schema/docs.js';
 import { resolveArch } from '../../schema/validate.js';
-import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/checks.js';
+import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/problem-docs.js';
 import { CREATEDOMAIN_RELEASES } from '../../xen-formats/createdomain/releases.js';
 import { createDomainDiagnostics } from '../createdomain-args.js';
 

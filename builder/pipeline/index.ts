@@ -5,22 +5,22 @@
 // stage's value; the only I/O is reading the inputs the config names (board, Kconfig, images).
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { type ResolveBoardOptions, type ResolvedBoard, resolveBoard } from '../../boards/registry.js';
+import { type ResolveBoardOptions, type ResolvedBoard, resolveBoard } from '../../boards/resolve.js';
 import type { Board } from '../../boards/types.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import type { Tree } from '../../devicetree/tree.js';
 import type { BoardFacts } from '../../schema/board-facts.js';
 import type { CheckStage } from '../../schema/checks/check.js';
-import type { CheckLevel } from '../../schema/checks/run.js';
+import type { CheckLevel } from '../../schema/checks/runner.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { type Kconfig, parseKconfig } from '../../schema/kconfig.js';
 import { type LoadResult, loadConfig } from '../../schema/load.js';
 import { type ConfigSource, locate } from '../../schema/source.js';
 import { type ValidateOptions, validate } from '../../schema/validate.js';
-import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../build.js';
+import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../emit-system.js';
 import { type ResolvedImage, resolveImages } from '../image-files.js';
-import { noPlan, planLayout } from '../plan/layout.js';
+import { noPlan, planLayout } from '../plan/planner.js';
 import type { BootPlan } from '../plan/types.js';
 import { boardDiagnostic, toBoardFacts } from './board.js';
 import { createdomainFindings, pipelineChecks, toFinding } from './checks.js';

@@ -1,7 +1,7 @@
 // Pictures of a plan: a table, a terminal bar per RAM bank, and an SVG memory map for design
 // reviews. Pure string functions; the CLI decides where they go and whether to colour.
 import { alignUp } from './free-list.js';
-import { fmtSize, hex } from './layout.js';
+import { fmtSize, hex } from './planner.js';
 import type { BootPlan, ExcludedRange, PlannedImage } from './types.js';
 
 /** One row of the map: a placed image, an excluded range, or free RAM. */

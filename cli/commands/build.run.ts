@@ -1,15 +1,15 @@
 // `dombuild build`: the pipeline to its emitters, then the output folder written atomically.
 import { resolve } from 'node:path';
 import { type WriteOptions, writeArtifacts } from '../../builder/artifacts.js';
-import { ARCH_OUTPUTS, OUTPUT_KINDS, type OutputKind } from '../../builder/build.js';
+import { ARCH_OUTPUTS, OUTPUT_KINDS, type OutputKind } from '../../builder/emit-system.js';
 import { PipelineInputError, runPipeline } from '../../builder/pipeline/index.js';
-import { HYPERLAUNCH_STATUS } from '../../builder/x86/boot.js';
+import { HYPERLAUNCH_STATUS } from '../../builder/x86/emit.js';
 import { locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { boardQuery, cacheDirFrom, progress, readConfigFile, skipsValidation } from '../pipeline-args.js';
-import { finish, printDiagnostics } from '../report.js';
+import { finish, printDiagnostics } from '../print-diagnostics.js';
 import { checkBoardFlag } from './board-flag.js';
 import { outputOptions, usageFromArtifacts } from './build.output.js';
 

@@ -8,7 +8,7 @@ import { locate } from '../../schema/source.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { boardQuery, readConfigFile } from '../pipeline-args.js';
-import { finish, printDiagnostics } from '../report.js';
+import { finish, printDiagnostics } from '../print-diagnostics.js';
 import { checkBoardFlag } from './board-flag.js';
 
 export async function runPlan(args: Record<string, unknown>, io: CliIO): Promise<number> {

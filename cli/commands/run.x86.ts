@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Board } from '../../boards/types.js';
-import { emitX86Boot } from '../../builder/x86/boot.js';
+import { emitX86Boot } from '../../builder/x86/emit.js';
 import { qemuArgv } from '../../qemu/argv.js';
 import { cacheRootFrom, xenX86Elf } from '../../qemu/assets.js';
 import type { Expectation } from '../../qemu/console.js';
@@ -15,7 +15,7 @@ import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
-import { finish, printDiagnostics } from '../report.js';
+import { finish, printDiagnostics } from '../print-diagnostics.js';
 import { bootAndReport, RUN_HANDLES } from './run.boot.js';
 
 export interface X86Run {

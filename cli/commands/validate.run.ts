@@ -3,7 +3,7 @@
 // valid, 1 invalid, 2 usage or I/O error.
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { CheckLevel } from '../../schema/checks/run.js';
+import type { CheckLevel } from '../../schema/checks/runner.js';
 import { hasFailures } from '../../schema/diagnostic.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';

@@ -9,7 +9,7 @@ import { gateChecks } from './gates.js';
 import * as memory from './memory.js';
 import * as shm from './shm.js';
 import * as strings from './strings.js';
-import * as system from './system.js';
+import * as system from './whole-system.js';
 
 let table: readonly Check[] | undefined;
 

@@ -2,7 +2,7 @@
 // QEMU's own flat memory view of the q35 machine (info mtree -f).
 import { describe, expect, it } from 'vitest';
 import { qemuQ35Args, qemuQ35Board, qemuQ35Ram } from '../../boards/qemu-q35.js';
-import { listBoards, resolveBoard } from '../../boards/registry.js';
+import { listBoards, resolveBoard } from '../../boards/resolve.js';
 import type { MemRange } from '../../boards/types.js';
 import { requireTools } from '../support/tools.js';
 import { qemuMonitor } from './qemu-monitor.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
-import { type BoardSelection, listBoards, parseBoardSpec, resolveBoard } from '../../boards/registry.js';
+import { type BoardSelection, listBoards, parseBoardSpec, resolveBoard } from '../../boards/resolve.js';
 import { parseUserBoard } from '../../boards/user-board.js';
 import { rpi4RamBanks } from '../../boards/vendor.js';
 import { toBoardFacts } from '../../builder/pipeline/board.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildSystem } from '../../builder/build.js';
+import { buildSystem } from '../../builder/emit-system.js';
 import { XEN_IMAGE_HINT } from '../../builder/system-fit.js';
 import { runCli } from '../../cli/main.js';
 import { probeGuestImage } from '../../images/probe.js';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveBoard } from '../../boards/registry.js';
+import { resolveBoard } from '../../boards/resolve.js';
 import { runCli } from '../../cli/main.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { probeGuestImage } from '../../images/probe.js';

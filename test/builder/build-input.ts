@@ -1,7 +1,7 @@
 // The buildSystem input the build tests share: the dom0less fixture with stand-in image bytes.
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { BuildInput } from '../../builder/build.js';
+import type { BuildInput } from '../../builder/emit-system.js';
 import type { ResolvedImage } from '../../builder/image-files.js';
 import { baseTree, board, boardDts, config, plan } from './dom0less-fixture.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildSystem } from '../../builder/build.js';
+import { buildSystem } from '../../builder/emit-system.js';
 import { requireTools } from '../support/tools.js';
 import { input } from './build-input.js';
 import { boardDtb, boardDts } from './dom0less-fixture.js';

@@ -8,7 +8,7 @@ import { createDomainDiagnostics } from '../../builder/createdomain-args.js';
 import { loadConfig } from '../../schema/load.js';
 import { registry } from '../../schema/registry.js';
 import { XEN_RELEASES } from '../../schema/releases.js';
-import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/checks.js';
+import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/problem-docs.js';
 
 const ids = new Set(CREATEDOMAIN_CHECKS.map((c) => c.id as string));
 const featureSet = fc.subarray(registry.map((f) => f.key));

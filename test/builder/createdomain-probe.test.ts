@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveBoard } from '../../boards/registry.js';
+import { resolveBoard } from '../../boards/resolve.js';
 import { createDomainSpecFromConfig, type FromConfigError } from '../../builder/createdomain-args.js';
 import { toBoardFacts } from '../../builder/pipeline/board.js';
 import { loadConfigOrThrow } from '../../schema/load.js';

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { qemuVirtArgs, qemuVirtBoard } from '../../boards/qemu-virt.js';
 import { buildQemuVirtDtb, type QemuVirtParams } from '../../boards/qemu-virt-dtb.js';
 import type { ResolvedImage } from '../../builder/image-files.js';
-import { planLayout } from '../../builder/plan/layout.js';
+import { planLayout } from '../../builder/plan/planner.js';
 import type { BootPlan } from '../../builder/plan/types.js';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { qemuMonitor } from '../boards/qemu-monitor.js';

@@ -1,6 +1,6 @@
 // Shared fixtures for the planner tests: configs through the real zod schema, images in memory.
 import type { ResolvedImage } from '../../builder/image-files.js';
-import type { PlanInput } from '../../builder/plan/layout.js';
+import type { PlanInput } from '../../builder/plan/planner.js';
 import { type Config, type ConfigInput, configSchema } from '../../schema/config.js';
 
 export const KiB = 1n << 10n;

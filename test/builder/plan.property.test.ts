@@ -7,7 +7,7 @@ import { qemuDirectDtbAddress } from '../../boards/qemu-virt.js';
 import type { Board, BoardRange, MemRange } from '../../boards/types.js';
 import type { ResolvedImage } from '../../builder/image-files.js';
 import { planToJson } from '../../builder/plan/json.js';
-import { planLayout } from '../../builder/plan/layout.js';
+import { planLayout } from '../../builder/plan/planner.js';
 import type { BootPlan } from '../../builder/plan/types.js';
 import { config, GiB, guest, image, KiB, MiB } from './plan-support.js';
 

@@ -5,7 +5,7 @@ import { qemuQ35Board } from '../../boards/qemu-q35.js';
 import { qemuVirtBoard } from '../../boards/qemu-virt.js';
 import type { Board } from '../../boards/types.js';
 import { planToJson } from '../../builder/plan/json.js';
-import { planLayout } from '../../builder/plan/layout.js';
+import { planLayout } from '../../builder/plan/planner.js';
 import { renderPlanBars, renderPlanSvg, renderPlanTable } from '../../builder/plan/render.js';
 import { loadConfigOrThrow } from '../../schema/load.js';
 import { config, GiB, guest, image, imagesFor, MiB } from './plan-support.js';

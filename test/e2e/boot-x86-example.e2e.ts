@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { emitX86Boot } from '../../builder/x86/boot.js';
+import { emitX86Boot } from '../../builder/x86/emit.js';
 import { linuxGuestInitramfs, observationPattern, readObservation } from '../../images/linux-guest.js';
 import { qemuArgv } from '../../qemu/argv.js';
 import { locateAsset, xenX86Elf } from '../../qemu/assets.js';

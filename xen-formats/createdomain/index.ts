@@ -1,11 +1,5 @@
 // xen-formats/createdomain: the exact XEN_DOMCTL_createdomain argument for each release and arch.
-export {
-  CREATEDOMAIN_CHECKS,
-  CREATEDOMAIN_UNRESOLVABLE,
-  type CreateDomainCheck,
-  type CreateDomainCheckId,
-  createDomainHint,
-} from './checks.js';
+
 export * from './constants.js';
 export { type DecodedField, decodeCreateDomain, readDomctlFields } from './decode.js';
 export { encodeCreateDomain } from './encode.js';
@@ -19,6 +13,13 @@ export {
   fieldFor,
   layoutFor,
 } from './layout.js';
+export {
+  CREATEDOMAIN_CHECKS,
+  CREATEDOMAIN_UNRESOLVABLE,
+  type CreateDomainCheck,
+  type CreateDomainCheckId,
+  createDomainHint,
+} from './problem-docs.js';
 export { createDomainProblems } from './problems.js';
 export {
   CREATEDOMAIN_ARCHES,

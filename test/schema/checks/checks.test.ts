@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineCheck } from '../../../schema/checks/check.js';
 import { checkTable } from '../../../schema/checks/index.js';
-import { runChecks } from '../../../schema/checks/run.js';
+import { runChecks } from '../../../schema/checks/runner.js';
 import { releaseFacts } from '../../../schema/releases.js';
 import { baseConfig, run, testBoard } from '../helpers.js';
 import { fixtures } from './fixtures.js';

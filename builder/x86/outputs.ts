@@ -11,7 +11,7 @@ import { toBoardFacts } from '../pipeline/board.js';
 import { planToJson } from '../plan/json.js';
 import type { BootPlan } from '../plan/types.js';
 import { emitXlConfigs } from '../xl/emit.js';
-import { emitX86Boot } from './boot.js';
+import { emitX86Boot } from './emit.js';
 
 export interface X86BuildInput {
   config: Config;

@@ -24,7 +24,7 @@ import { buildSystemFit } from './system-fit.js';
 import { UbootError } from './uboot/errors.js';
 import { quoteUboot, ubootCommandWords } from './uboot/quote.js';
 import { type ScriptImage, type ScriptSpec, ubootScript } from './uboot/script.js';
-import { buildX86Outputs } from './x86/build.js';
+import { buildX86Outputs } from './x86/outputs.js';
 import { x86PlanJson } from './x86/plan-json.js';
 import { emitXlConfigs } from './xl/emit.js';
 
