@@ -1,0 +1,142 @@
+// The differential judge: for each fixture, ImageBuilder's own uboot-script-gen writes its device
+// tree (FDTEDIT: the same edits its U-Boot script makes, applied offline with fdtput), dombuild
+// imports the same config and builds system.dtb, and both trees, decompiled by dtc, must say the
+// same to Xen: the same domains, modules (by kind, size and bootargs), properties and values, with
+// load addresses, node names and phandle numbers normalised away.
+//
+// ImageBuilder is not a Debian package and the CI machine cannot reach GitHub or GitLab, so this
+// runs where a checkout is given ($IMAGEBUILDER, a checkout or a git directory; $IMAGEBUILDER_REF
+// picks a branch) or where the fetch tool's mirror exists. Under CI=true a missing checkout or tool
+// fails the file instead of skipping. A fixture using a variable the checked-out revision does not
+// read (the Xilinx mirror stops at 2023.2) is not judged by that revision, and the test says which.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importImageBuilderConfig, knownVariableNames } from '../../importers/imagebuilder/import.js';
+import { parseImageBuilderConfig } from '../../importers/imagebuilder/parse.js';
+import { importedConfigYaml } from '../../importers/imagebuilder/yaml.js';
+import { runCliCaptured } from '../support/cli.js';
+import { inCI, requireTools } from '../support/tools.js';
+import { checkoutImageBuilder, decompile, dom0lessModel } from './imagebuilder-judge.js';
+import { FIXTURES, stage } from './stage.js';
+
+/** Settings the judge run leaves out: they fetch a git repository, run Lopper or sign with keys. */
+const NOT_RUN = [
+  'PASSTHROUGH_DTS_REPO',
+  'LOPPER_PATH',
+  'LOPPER_CMD',
+  'FIT_ENC_KEY_DIR',
+  'FIT_ENC_UB_DTB',
+  'FDTEDIT',
+];
+/**
+ * Variables that cannot change the tree: the output names, the ones left out above, and the ones
+ * only disk_image reads (uboot-script-gen never names them, in any revision).
+ */
+const NO_TREE_EFFECT = new Set([
+  'UBOOT_SOURCE',
+  'UBOOT_SCRIPT',
+  ...NOT_RUN,
+  'DOMU_DRIVER_DOMAIN',
+  'NUM_BOOT_AUX_FILE',
+  'BOOT_AUX_FILE',
+  'GPT',
+]);
+const IB_NAMES = new Set(knownVariableNames());
+
+const work = mkdtempSync(join(tmpdir(), 'dombuild-ib-judge-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+mkdirSync(join(work, 'imagebuilder'));
+const checkout = checkoutImageBuilder(join(work, 'imagebuilder'), process.env);
+if (typeof checkout === 'string' && inCI) throw new Error(`CI=true and ${checkout}`);
+const tools = requireTools(
+  ['bash', 'git', 'mkimage', 'file', 'fdtput', 'fdtget', 'fdtoverlay', 'dtc', 'awk', 'gunzip'],
+  'sudo bash scripts/setup-system.sh (u-boot-tools, device-tree-compiler, file)',
+);
+const skip = typeof checkout === 'string' ? checkout : !tools.available ? tools.reason : undefined;
+
+const fixtures = spawnSync('ls', [FIXTURES], { encoding: 'utf8' })
+  .stdout.split('\n')
+  .filter((f) => f.endsWith('.cfg'));
+
+/** The variables of a fixture that the checked-out revision never mentions. */
+function unread(fixture: string, script: string): string[] {
+  const names = [...parseImageBuilderConfig(readFileSync(join(FIXTURES, fixture), 'utf8')).variables.keys()];
+  // Helper variables of the fixture itself (SHM, domu_base) are not ImageBuilder's.
+  return names.filter(
+    (n) => IB_NAMES.has(n) && !NO_TREE_EFFECT.has(n) && !new RegExp(`\\b${n}\\b`).test(script),
+  );
+}
+
+describe.skipIf(skip !== undefined)(
+  `ImageBuilder and dombuild agree on the dom0less tree${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    const co = checkout as Exclude<typeof checkout, string>;
+    const judged = fixtures.filter((f) => unread(f, co.script).length === 0);
+
+    it(`judges the Xen CI shapes at least (ImageBuilder ${co.revision})`, () => {
+      expect(judged).toEqual(
+        expect.arrayContaining([
+          'xen-ci-dom0less.cfg',
+          'xen-ci-static-mem.cfg',
+          'xen-ci-boot-cpupools.cfg',
+          'xen-ci-without-dom0.cfg',
+        ]),
+      );
+    });
+
+    for (const fixture of fixtures) {
+      const missing = unread(fixture, co.script);
+      const title = missing.length
+        ? `${fixture}: not judged, ImageBuilder ${co.revision} reads no ${missing.join(', ')}`
+        : fixture;
+      it.skipIf(missing.length > 0)(title, async () => {
+        const dir = mkdtempSync(join(work, `${fixture}-`));
+        const config = stage(dir, fixture);
+        const text = readFileSync(config, 'utf8');
+
+        // ImageBuilder, on the original config less the settings that reach outside the machine.
+        const judgeCfg = text
+          .split('\n')
+          .filter((l) => !NOT_RUN.some((n) => l.startsWith(`${n}=`)))
+          .concat('FDTEDIT="imagebuilder-judged.dtb"')
+          .join('\n');
+        writeFileSync(join(dir, 'config.judge'), `${judgeCfg}\n`);
+        // -t overrides LOAD_CMD (and the root= ImageBuilder derives from it): only when there is none.
+        const loadOpt = /^LOAD_CMD=/m.test(text) ? [] : ['-t', 'tftp'];
+        const ib = spawnSync(
+          'bash',
+          [join(co.dir, 'uboot-script-gen'), '-c', 'config.judge', '-d', '.', ...loadOpt, '-o', 'ib-boot'],
+          {
+            cwd: dir,
+            encoding: 'utf8',
+          },
+        );
+        expect(ib.status, `${ib.stdout}${ib.stderr}`).toBe(0);
+        expect(ib.stdout + ib.stderr).not.toMatch(/Error|Wrong file type|doesn't exist/);
+
+        // dombuild, on the import of the same config.
+        const r = importImageBuilderConfig(text, {
+          file: fixture,
+          readFile: (p) => new Uint8Array(readFileSync(resolve(dir, p))),
+          rebasePath: (p) => relative(dir, resolve(dir, p)),
+        });
+        expect(r.report.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        writeFileSync(join(dir, 'system.yaml'), importedConfigYaml(r.config!, r.report, { source: fixture }));
+        const b = await runCliCaptured(['build', 'system.yaml', '-o', 'out', '--only', 'dtb'], {
+          cwd: dir,
+          env: { DOMBUILD_CACHE: join(dir, 'cache') },
+        });
+        expect(b.code, b.stderr).toBe(0);
+
+        const theirs = decompile(join(dir, 'imagebuilder-judged.dtb'));
+        const ours = decompile(join(dir, 'out', 'system.dtb'));
+        expect(dom0lessModel(ours.tree), `ImageBuilder's tree:\n${theirs.text}`).toEqual(
+          dom0lessModel(theirs.tree),
+        );
+      });
+    }
+  },
+);
