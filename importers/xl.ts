@@ -8,6 +8,7 @@ import type { Diagnostic } from '../schema/diagnostic.js';
 import { registry, type XlEncoding } from '../schema/registry.js';
 import { parseXlConfig, type XlParseResult, XlSyntaxError } from '../xen-formats/xl/parse.js';
 import type { XlValue } from '../xen-formats/xl/value.js';
+import { type DropReason, emptyReport, type ImportReport } from './report.js';
 
 export interface XlImportOptions {
   /** File name for diagnostics. */
@@ -21,6 +22,8 @@ export interface XlImportResult {
   domain?: DomainInput;
   arch?: Arch;
   diagnostics: Diagnostic[];
+  /** Every key of the file: mapped (to which fields) or dropped (why), as import imagebuilder reports. */
+  report: ImportReport;
 }
 
 /** The xl keys an encoding reads: its key, or for value texts such as "dm_restrict=1" their keys. */
@@ -86,10 +89,16 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
       col: e.col,
       range: [e.offset, e.offset + 1],
     });
-    return { diagnostics };
+    const report = emptyReport('xl', file);
+    report.diagnostics = diagnostics;
+    return { diagnostics, report };
   }
   const values = parsed.values;
   const taken = new Set<string>();
+  // For the shared import report: the fields each key became, and why a key was left out.
+  const targets = new Map<string, string[]>();
+  const left = new Map<string, { reason: DropReason; message: string; hint?: string }>();
+  const to = (key: string, field: string) => targets.set(key, [...(targets.get(key) ?? []), field]);
   const lineOf = (key: string) => values.get(key);
   const report = (p: XlProblem, key?: string) => {
     const where = key ? lineOf(key) : undefined;
@@ -139,6 +148,7 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
         },
         k,
       );
+      left.set(k, { reason: 'invalid', message: 'a list where xl expects a string' });
       return undefined;
     }
     taken.add(k);
@@ -153,12 +163,17 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
       message: 'the xl config has no name',
       hint: 'add name = "..."',
     });
-  } else domain.name = name;
+  } else {
+    domain.name = name;
+    to('name', 'name');
+  }
   if (arch !== 'x86_64' && ctx.get('type') === 'pvh') taken.add('type');
   domain.boot = false;
   const kernel = str('kernel');
-  if (kernel !== undefined) domain.kernel = kernel;
-  else
+  if (kernel !== undefined) {
+    domain.kernel = kernel;
+    to('kernel', 'kernel');
+  } else
     report({
       id: 'xl-import-no-kernel',
       severity: 'error',
@@ -166,13 +181,20 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
       hint: 'dombuild builds direct-kernel guests only',
     });
   const ramdisk = str('ramdisk');
-  if (ramdisk !== undefined) domain.ramdisk = ramdisk;
+  if (ramdisk !== undefined) {
+    domain.ramdisk = ramdisk;
+    to('ramdisk', 'ramdisk');
+  }
   // xl's own rule: cmdline wins; otherwise "root=<root> <extra>".
   const cmdline = str('cmdline');
   const root = str('root');
   const extra = str('extra');
   if (cmdline !== undefined) {
     domain.cmdline = cmdline;
+    to('cmdline', 'cmdline');
+    for (const k of ['root', 'extra'])
+      if (values.has(k))
+        left.set(k, { reason: 'ignored-by-source', message: 'xl ignores it when cmdline is set' });
     if (root !== undefined || extra !== undefined)
       report(
         {
@@ -186,15 +208,19 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
     domain.cmdline = [root !== undefined ? `root=${root}` : undefined, extra]
       .filter((x) => x !== undefined)
       .join(' ');
+    if (root !== undefined) to('root', 'cmdline');
+    if (extra !== undefined) to('extra', 'cmdline');
   }
 
   for (const f of registry) {
     if (!f.xl || !f.arches.includes(arch)) continue;
     ctx.problems = [];
+    const before = new Set(taken);
     const v = decodeXl(f, f.xl, ctx);
     for (const p of ctx.problems) report(p, f.xl.key);
     if (v === undefined) continue;
     domain[f.key] = v;
+    for (const k of taken) if (!before.has(k)) to(k, f.key);
     // A refining value (emit.ts) implies the control it refines is on.
     const refined = firstWriter(f.xl.key);
     if (refined !== f && domain[refined.key] === undefined && refined.schema.safeParse(true).success)
@@ -212,9 +238,31 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
       },
       key,
     );
+    if (!left.has(key))
+      left.set(key, {
+        reason: 'no-equivalent',
+        message: 'dombuild has no field for it',
+        hint: 'carry it by hand if the domain needs it',
+      });
   }
 
-  if (diagnostics.some((d) => d.severity === 'error')) return { arch, diagnostics };
+  const importReport = emptyReport('xl', file);
+  importReport.diagnostics = diagnostics;
+  for (const [key, v] of values) {
+    const at = { file, line: v.line, col: v.col };
+    const why = left.get(key);
+    if (why) importReport.dropped.push({ source: key, at, ...why });
+    else if (taken.has(key)) {
+      const t = targets.get(key) ?? [];
+      importReport.mapped.push(
+        t.length > 0
+          ? { source: key, at, targets: t }
+          : { source: key, at, targets: [], note: 'the default for the architecture: nothing to write' },
+      );
+    }
+  }
+
+  if (diagnostics.some((d) => d.severity === 'error')) return { arch, diagnostics, report: importReport };
   const check = domainSchema.safeParse(domain);
   if (!check.success) {
     for (const issue of check.error.issues) {
@@ -229,9 +277,9 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
         f?.xl?.key ?? key,
       );
     }
-    return { arch, diagnostics };
+    return { arch, diagnostics, report: importReport };
   }
-  return { domain: domain as DomainInput, arch, diagnostics };
+  return { domain: domain as DomainInput, arch, diagnostics, report: importReport };
 }
 
 function guessArch(values: ReadonlyMap<string, { value: XlValue }>): Arch {

@@ -33,14 +33,20 @@ export async function runImport(args: Record<string, unknown>, io: CliIO): Promi
   const dest =
     typeof (args.o ?? args.out) === 'string' ? resolve(io.cwd, String(args.o ?? args.out)) : undefined;
   if (args.kind === 'imagebuilder') return importImageBuilder(bytes, abs, shown, dest, args, io);
-  if (args.root !== undefined || args['xen-release'] !== undefined || args.report !== undefined)
-    throw new UsageError('--root, --xen-release and --report are for import imagebuilder');
+  if (args.root !== undefined || args['xen-release'] !== undefined)
+    throw new UsageError('--root and --xen-release are for import imagebuilder');
 
   const opts: Parameters<typeof importXlConfig>[1] = { file: shown };
   if (typeof args.arch === 'string') opts.arch = args.arch as Arch;
   const r = importXlConfig(bytes.toString('utf8'), opts);
   if (r.diagnostics.length > 0)
     io.stderr(renderHuman(r.diagnostics, { color: io.isTTY && !io.env.NO_COLOR }));
+  io.stderr(renderImportSummary(r.report));
+  if (typeof args.report === 'string')
+    await writeAtomic(
+      resolve(io.cwd, args.report),
+      `${JSON.stringify(importReportJson(r.report), null, 2)}\n`,
+    );
   if (!r.domain || hasFailures(r.diagnostics)) return 1;
   const doc = new Document({ domains: [r.domain] });
   doc.commentBefore =

@@ -29,7 +29,7 @@ export const importCommand: CommandSpec = {
       })
       .option('report', {
         type: 'string',
-        describe: 'imagebuilder: also write the import report (mapped and dropped settings) as JSON here',
+        describe: 'Also write the import report (what was mapped, what was dropped and why) as JSON here',
       })
       .example('$0 import xl /etc/xen/web.cfg -o web.yaml', 'The domain, with warnings for keys left out')
       .example(

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { importImageBuilderConfig, knownVariableNames } from '../../importers/imagebuilder/import.js';
 import { parseImageBuilderConfig } from '../../importers/imagebuilder/parse.js';
 import { DROP_REASONS } from '../../importers/report.js';
-import { registry } from '../../schema/registry.js';
+import { registry } from '../../schema/index.js';
 import { runCliCaptured } from '../support/cli.js';
 import { FIXTURES, stage } from './stage.js';
 
@@ -293,5 +293,36 @@ describe('mapping facts', () => {
     expect(r.stderr).toMatch(/config:2:11: error \[ib-command-substitution\]/);
     expect(existsSync(join(dir, 'system.yaml'))).toBe(false);
     expect((await runCliCaptured(['import', 'imagebuilder', 'missing.cfg'], { cwd: dir })).code).toBe(2);
+  });
+});
+
+describe('import xl shares the report format', () => {
+  it('keys become fields or are dropped with a reason, located, in the same JSON shape', async () => {
+    const dir = mkdtempSync(join(scratch, 'xl-'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      join(dir, 'web.cfg'),
+      'name = "web"\nmemory = 256\nkernel = "/boot/Image"\ncmdline = "console=hvc0"\nextra = "quiet"\nvif = [ "bridge=xenbr0" ]\n',
+    );
+    const r = await runCliCaptured(['import', 'xl', 'web.cfg', '--report', 'report.json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/web\.cfg: 4 setting\(s\) imported, 2 not imported/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({
+      format: 'dombuild-import-report',
+      version: 1,
+      kind: 'xl',
+      file: 'web.cfg',
+    });
+    expect(report.mapped.map((m: JsonEntry & { targets: string[] }) => [m.source, m.targets])).toEqual([
+      ['name', ['name']],
+      ['memory', ['memory']],
+      ['kernel', ['kernel']],
+      ['cmdline', ['cmdline']],
+    ]);
+    expect(report.dropped.map((d: JsonEntry) => [d.source, d.reason, d.at?.line])).toEqual([
+      ['extra', 'ignored-by-source', 5],
+      ['vif', 'no-equivalent', 6],
+    ]);
   });
 });
