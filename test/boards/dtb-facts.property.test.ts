@@ -2,11 +2,8 @@
 // byte flips in a whole DTB, give diagnostics (or the codec's DtbError), never another exception.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readDtbFacts } from '../../boards/from-dtb.js';
-import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { DtbError } from '../../devicetree/errors.js';
-import { Node } from '../../devicetree/tree.js';
+import { buildQemuVirtDtb, readDtbFacts } from '../../boards/index.js';
+import { DtbError, Node, readDtb, writeDtb } from '../../devicetree/index.js';
 
 const PROPS = [
   'reg',

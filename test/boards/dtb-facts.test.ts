@@ -1,10 +1,8 @@
 // Board DTB reading: dtc compiles each fixture (the bytes are dtc's, not ours), we read the facts.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { readDtbFacts } from '../../boards/from-dtb.js';
-import { applyDtbFacts } from '../../boards/merge.js';
-import { zcu102Board } from '../../boards/vendor.js';
-import { readDtb } from '../../devicetree/dtb.js';
+import { applyDtbFacts, readDtbFacts, zcu102Board } from '../../boards/index.js';
+import { readDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 
 const gate = requireTools(['dtc'], 'apt-get install device-tree-compiler');

@@ -1,9 +1,8 @@
 // The built-in x86 board: resolution without a DTB, parameters, and its RAM layout judged by
 // QEMU's own flat memory view of the q35 machine (info mtree -f).
 import { describe, expect, it } from 'vitest';
-import { qemuQ35Args, qemuQ35Board, qemuQ35Ram } from '../../boards/qemu-q35.js';
-import { listBoards, resolveBoard } from '../../boards/resolve.js';
-import type { MemRange } from '../../boards/types.js';
+import type { MemRange } from '../../boards/index.js';
+import { listBoards, qemuQ35Args, qemuQ35Board, qemuQ35Ram, resolveBoard } from '../../boards/index.js';
 import { requireTools } from '../support/tools.js';
 import { qemuMonitor } from './qemu-monitor.js';
 

@@ -7,11 +7,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dumpQemuDtb } from '../../boards/dtb-source.js';
-import { readDtbFacts } from '../../boards/from-dtb.js';
-import { qemuDirectDtbAddress, qemuVirtArgs, qemuVirtBoard } from '../../boards/qemu-virt.js';
-import { buildQemuVirtDtb, QEMU_VIRT_DTB_VERSION, type QemuVirtParams } from '../../boards/qemu-virt-dtb.js';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
+import {
+  buildQemuVirtDtb,
+  dumpQemuDtb,
+  QEMU_VIRT_DTB_VERSION,
+  type QemuVirtParams,
+  qemuDirectDtbAddress,
+  qemuVirtArgs,
+  qemuVirtBoard,
+  readDtbFacts,
+} from '../../boards/index.js';
+import { readDtb, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { qemuMonitor } from './qemu-monitor.js';
 

@@ -4,13 +4,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
-import { type BoardSelection, listBoards, parseBoardSpec, resolveBoard } from '../../boards/resolve.js';
-import { parseUserBoard } from '../../boards/user-board.js';
-import { rpi4RamBanks } from '../../boards/vendor.js';
+import {
+  type BoardSelection,
+  buildQemuVirtDtb,
+  listBoards,
+  parseBoardSpec,
+  parseUserBoard,
+  resolveBoard,
+  rpi4RamBanks,
+} from '../../boards/index.js';
 import { toBoardFacts } from '../../builder/pipeline/board.js';
-import { writeDtb } from '../../devicetree/dtb.js';
-import type { BoardSetting } from '../../schema/config.js';
+import { writeDtb } from '../../devicetree/index.js';
+import type { BoardSetting } from '../../schema/index.js';
 
 // boards/ takes the config's board setting without importing schema/: tsc fails here if they drift.
 type SettingFits = BoardSetting extends BoardSelection ? true : never;

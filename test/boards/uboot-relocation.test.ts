@@ -3,7 +3,7 @@
 // it reports (its relocated code, heap, stack, FDT) lies inside the range the planner excludes.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { qemuVirtArgs, qemuVirtBoard } from '../../boards/qemu-virt.js';
+import { qemuVirtArgs, qemuVirtBoard } from '../../boards/index.js';
 import { killChild, spawnBound } from '../support/children.js';
 import { inCI, requireTools, type ToolGate } from '../support/tools.js';
 

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeBlob } from '../../xen-formats/blob/write.js';
-import { createDomainSpec } from '../../xen-formats/createdomain/spec.js';
+import { createDomainSpec, writeBlob } from '../../xen-formats/index.js';
 import { runCliCaptured } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-blob-cli-'));

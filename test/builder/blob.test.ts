@@ -1,16 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../images/crc32.js';
-import { XEN_RELEASES } from '../../schema/releases.js';
+import { XEN_RELEASES } from '../../schema/index.js';
 import { blobCrc } from '../../xen-formats/blob/checksum.js';
-import { BlobError } from '../../xen-formats/blob/errors.js';
-import { explainBlob, formatBlobExplanation } from '../../xen-formats/blob/explain.js';
 import { FLAG_CRITICAL, H, MODULE_KINDS, type ModuleKind } from '../../xen-formats/blob/format.js';
-import { readBlob } from '../../xen-formats/blob/read.js';
-import { type BlobSpec, blobSpecOf } from '../../xen-formats/blob/types.js';
-import { writeBlob } from '../../xen-formats/blob/write.js';
-import { CREATEDOMAIN_ARCHES, type CreateDomainTarget } from '../../xen-formats/createdomain/releases.js';
-import { createDomainSpec } from '../../xen-formats/createdomain/spec.js';
+import {
+  BlobError,
+  type BlobSpec,
+  blobSpecOf,
+  CREATEDOMAIN_ARCHES,
+  type CreateDomainTarget,
+  createDomainSpec,
+  explainBlob,
+  formatBlobExplanation,
+  readBlob,
+  writeBlob,
+} from '../../xen-formats/index.js';
 import { caseBudgetMs } from '../support/budget.js';
 import { arbSpec } from './probe/arbitraries.js';
 

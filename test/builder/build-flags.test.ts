@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveBoard } from '../../boards/resolve.js';
+import { resolveBoard } from '../../boards/index.js';
 import { runCli } from '../../cli/main.js';
-import { writeDtb } from '../../devicetree/dtb.js';
+import { writeDtb } from '../../devicetree/index.js';
 import { probeGuestImage } from '../../images/probe.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

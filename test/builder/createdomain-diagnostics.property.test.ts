@@ -5,10 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createDomainDiagnostics } from '../../builder/createdomain-args.js';
-import { loadConfig } from '../../schema/load.js';
-import { registry } from '../../schema/registry.js';
-import { XEN_RELEASES } from '../../schema/releases.js';
-import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/problem-docs.js';
+import { loadConfig, registry, XEN_RELEASES } from '../../schema/index.js';
+import { CREATEDOMAIN_CHECKS } from '../../xen-formats/index.js';
 
 const ids = new Set(CREATEDOMAIN_CHECKS.map((c) => c.id as string));
 const featureSet = fc.subarray(registry.map((f) => f.key));

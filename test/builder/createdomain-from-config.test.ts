@@ -6,15 +6,17 @@ import {
   createDomainSpecFromConfig,
   FromConfigError,
 } from '../../builder/createdomain-args.js';
-import type { BoardFacts } from '../../schema/board-facts.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
-import { explainBlob } from '../../xen-formats/blob/explain.js';
-import { readBlob } from '../../xen-formats/blob/read.js';
-import { blobSpecOf } from '../../xen-formats/blob/types.js';
-import { decodeCreateDomain } from '../../xen-formats/createdomain/decode.js';
-import { encodeCreateDomain } from '../../xen-formats/createdomain/encode.js';
-import { domainHandle } from '../../xen-formats/createdomain/handle.js';
-import { createDomainProblems } from '../../xen-formats/createdomain/problems.js';
+import type { BoardFacts } from '../../schema/index.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
+import {
+  blobSpecOf,
+  createDomainProblems,
+  decodeCreateDomain,
+  domainHandle,
+  encodeCreateDomain,
+  explainBlob,
+  readBlob,
+} from '../../xen-formats/index.js';
 
 const facts = (extra: Partial<BoardFacts>): BoardFacts => ({
   name: 'b',

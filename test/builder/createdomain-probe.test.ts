@@ -10,17 +10,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveBoard } from '../../boards/resolve.js';
+import { resolveBoard } from '../../boards/index.js';
 import { createDomainSpecFromConfig, type FromConfigError } from '../../builder/createdomain-args.js';
 import { toBoardFacts } from '../../builder/pipeline/board.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
-import { encodeCreateDomain } from '../../xen-formats/createdomain/encode.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
 import {
   CREATEDOMAIN_ARCHES,
   CREATEDOMAIN_RELEASES,
   type CreateDomainArch,
-} from '../../xen-formats/createdomain/releases.js';
-import { type CreateDomainSpec, createDomainSpec } from '../../xen-formats/createdomain/spec.js';
+  type CreateDomainSpec,
+  createDomainSpec,
+  encodeCreateDomain,
+} from '../../xen-formats/index.js';
 import { sampleSeed, seedNote } from '../support/seed.js';
 import { inCI, requireTools } from '../support/tools.js';
 import { arbSpec } from './probe/arbitraries.js';

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { XEN_RELEASES } from '../../schema/releases.js';
+import { XEN_RELEASES } from '../../schema/index.js';
+import type { CreateDomainTarget } from '../../xen-formats/index.js';
 import {
   CREATEDOMAIN_PROBLEM_IDS,
   type CreateDomainProblemId,
-} from '../../xen-formats/createdomain/errors.js';
-import { createDomainProblems } from '../../xen-formats/createdomain/problems.js';
-import type { CreateDomainTarget } from '../../xen-formats/createdomain/releases.js';
-import { type CreateDomainSpecInput, createDomainSpec } from '../../xen-formats/createdomain/spec.js';
+  type CreateDomainSpecInput,
+  createDomainProblems,
+  createDomainSpec,
+} from '../../xen-formats/index.js';
 
 const arm = (release: CreateDomainTarget['release'] = '4.20'): CreateDomainTarget => ({
   release,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDomainSpecFromConfig } from '../../builder/createdomain-args.js';
 import { emitXlConfigs } from '../../builder/xl/emit.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
 
 const x86 = (release: string, dom: string) =>
   loadConfigOrThrow(

@@ -1,18 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { XEN_RELEASES } from '../../schema/releases.js';
-import { DOMID_ANY } from '../../xen-formats/createdomain/constants.js';
-import { decodeCreateDomain } from '../../xen-formats/createdomain/decode.js';
-import { encodeCreateDomain } from '../../xen-formats/createdomain/encode.js';
-import { CreateDomainError } from '../../xen-formats/createdomain/errors.js';
-import { domainHandle, formatHandle } from '../../xen-formats/createdomain/handle.js';
-import { FIELD_SIZE, fieldFor, layoutFor } from '../../xen-formats/createdomain/layout.js';
+import { XEN_RELEASES } from '../../schema/index.js';
 import {
   CREATEDOMAIN_ARCHES,
   CREATEDOMAIN_RELEASES,
+  CreateDomainError,
+  type CreateDomainSpec,
   type CreateDomainTarget,
-} from '../../xen-formats/createdomain/releases.js';
-import { type CreateDomainSpec, createDomainSpec } from '../../xen-formats/createdomain/spec.js';
+  createDomainSpec,
+  DOMID_ANY,
+  decodeCreateDomain,
+  domainHandle,
+  encodeCreateDomain,
+  FIELD_SIZE,
+  fieldFor,
+  formatHandle,
+  layoutFor,
+} from '../../xen-formats/index.js';
 import { arbSpec } from './probe/arbitraries.js';
 import { GOLDEN, REFERENCE_LAYOUTS } from './probe/reference-data.js';
 

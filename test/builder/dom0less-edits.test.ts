@@ -15,8 +15,7 @@ import {
   type TreeEdits,
 } from '../../builder/dom0less/edits.js';
 import { systemDtb } from '../../builder/dom0less/system-dtb.js';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { Node, value } from '../../devicetree/tree.js';
+import { Node, value, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { baseTree, boardDtb } from './dom0less-fixture.js';
 import { zeroValuePadding } from './dtb-padding.js';

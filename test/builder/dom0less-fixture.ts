@@ -3,12 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Board } from '../../boards/types.js';
+import type { Board } from '../../boards/index.js';
 import type { BootPlan, PlannedImage } from '../../builder/plan/types.js';
-import { readDtb } from '../../devicetree/dtb.js';
-import type { Tree } from '../../devicetree/tree.js';
-import type { Config } from '../../schema/config.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
+import type { Tree } from '../../devicetree/index.js';
+import { readDtb } from '../../devicetree/index.js';
+import type { Config } from '../../schema/index.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
 
 export const boardDts = fileURLToPath(new URL('./fixtures/dom0less-board.dts', import.meta.url));
 

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDom0less } from '../../builder/dom0less/chosen.js';
 import { applyEdits, overlayTree } from '../../builder/dom0less/edits.js';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { read } from '../../devicetree/tree.js';
+import { read, readDtb, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { baseTree, board, boardDtb, config, plan } from './dom0less-fixture.js';
 

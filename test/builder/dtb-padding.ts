@@ -2,8 +2,7 @@
 // those 0-3 bytes keep whatever its memmove left there. dtc and writeDtb write zeros. To compare
 // a libfdt-made blob with ours byte for byte, the padding is cleared first; every other byte
 // (header, reserve map, structure, strings block and its order) is compared as is.
-import { FDT_BEGIN_NODE, FDT_END, FDT_PROP, readDtbHeader } from '../../devicetree/dtb.js';
-import { BlobReader } from '../../devicetree/reader.js';
+import { BlobReader, FDT_BEGIN_NODE, FDT_END, FDT_PROP, readDtbHeader } from '../../devicetree/index.js';
 
 export function zeroValuePadding(blob: Uint8Array): Uint8Array {
   const out = blob.slice();

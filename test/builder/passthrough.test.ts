@@ -2,10 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { GUEST_PHANDLE_GIC, PASSTHROUGH_WINDOW, partialTree } from '../../builder/passthrough/partial.js';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { read, value } from '../../devicetree/tree.js';
-import type { Domain } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
+import { read, readDtb, value, writeDtb } from '../../devicetree/index.js';
+import type { Diagnostic, Domain } from '../../schema/index.js';
 import { requireTools } from '../support/tools.js';
 import { baseTree } from './dom0less-fixture.js';
 

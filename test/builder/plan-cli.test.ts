@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { Tree, value } from '../../devicetree/tree.js';
+import { Tree, value, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-plan-cli-'));

@@ -1,7 +1,7 @@
 // Shared fixtures for the planner tests: configs through the real zod schema, images in memory.
 import type { ResolvedImage } from '../../builder/image-files.js';
 import type { PlanInput } from '../../builder/plan/planner.js';
-import { type Config, type ConfigInput, configSchema } from '../../schema/config.js';
+import { type Config, type ConfigInput, configSchema } from '../../schema/index.js';
 
 export const KiB = 1n << 10n;
 export const MiB = 1n << 20n;

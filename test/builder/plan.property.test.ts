@@ -3,8 +3,8 @@
 // same plan. When a plan is refused, it is with an error diagnostic, never an exception.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { qemuDirectDtbAddress } from '../../boards/qemu-virt.js';
-import type { Board, BoardRange, MemRange } from '../../boards/types.js';
+import type { Board, BoardRange, MemRange } from '../../boards/index.js';
+import { qemuDirectDtbAddress } from '../../boards/index.js';
 import type { ResolvedImage } from '../../builder/image-files.js';
 import { planToJson } from '../../builder/plan/json.js';
 import { planLayout } from '../../builder/plan/planner.js';

@@ -1,13 +1,12 @@
 // planLayout on hand-made cases: where QEMU and U-Boot force things, what is kept out, and the
 // diagnostics when something does not fit.
 import { describe, expect, it } from 'vitest';
-import { qemuQ35Board } from '../../boards/qemu-q35.js';
-import { qemuVirtBoard } from '../../boards/qemu-virt.js';
-import type { Board } from '../../boards/types.js';
+import type { Board } from '../../boards/index.js';
+import { qemuQ35Board, qemuVirtBoard } from '../../boards/index.js';
 import { planToJson } from '../../builder/plan/json.js';
 import { planLayout } from '../../builder/plan/planner.js';
 import { renderPlanBars, renderPlanSvg, renderPlanTable } from '../../builder/plan/render.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
 import { config, GiB, guest, image, imagesFor, MiB } from './plan-support.js';
 
 const board = qemuVirtBoard({ gic: 3, ram: 2n * GiB, cpus: 2 });

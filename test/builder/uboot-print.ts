@@ -1,7 +1,7 @@
 // What U-Boot's `fdt print <path>` shows for a node (cmd/fdt.c print_data rules), so a tree we
 // computed can be compared with what real U-Boot built. Values longer than 64 bytes that are not
 // strings print with a pointer in U-Boot; both sides reduce those to their length.
-import type { Node } from '../../devicetree/tree.js';
+import type { Node } from '../../devicetree/index.js';
 
 function isPrintableStrings(v: Uint8Array): boolean {
   if (v.length === 0 || v[v.length - 1] !== 0) return false;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QEMU_VIRT_DEFAULTS, qemuVirtArgs } from '../../boards/qemu-virt.js';
+import { QEMU_VIRT_DEFAULTS, qemuVirtArgs } from '../../boards/index.js';
 import { runCli } from '../../cli/main.js';
 import { debPath, requireCached } from '../images/cache.js';
 import { bootUntil } from '../images/qemu.js';

@@ -4,7 +4,7 @@ import { UbootError } from '../../builder/uboot/errors.js';
 import { fdtValueArgs } from '../../builder/uboot/fdt-commands.js';
 import { isUbootSafe, quoteUboot, ubootCommandWords, ubootStringProblem } from '../../builder/uboot/quote.js';
 import { ubootScript } from '../../builder/uboot/script.js';
-import { Node, Tree, value } from '../../devicetree/tree.js';
+import { Node, Tree, value } from '../../devicetree/index.js';
 
 const safeRule = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
 

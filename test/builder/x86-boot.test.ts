@@ -7,14 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveBoard } from '../../boards/resolve.js';
+import { resolveBoard } from '../../boards/index.js';
 import { emitX86Boot, grubArgs } from '../../builder/x86/emit.js';
 import { buildX86Outputs } from '../../builder/x86/outputs.js';
 import { qemuArgv } from '../../qemu/argv.js';
-import { type Config, configSchema } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
-import { readBlob } from '../../xen-formats/blob/read.js';
+import type { Diagnostic } from '../../schema/index.js';
+import { type Config, configSchema, loadConfigOrThrow } from '../../schema/index.js';
+import { readBlob } from '../../xen-formats/index.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTools } from '../support/tools.js';
 

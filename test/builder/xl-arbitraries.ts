@@ -1,7 +1,7 @@
 // fast-check arbitraries shared by the xl tests: settings in xl's grammar, and random domains
 // that exercise every registry control with an xl encoding.
 import fc from 'fast-check';
-import type { XlSetting, XlValue } from '../../xen-formats/xl/value.js';
+import type { XlSetting, XlValue } from '../../xen-formats/index.js';
 
 export const arbKey = fc.stringMatching(/^[a-z][._0-9a-z]{0,12}$/);
 /** Any string xl can hold: everything but NUL (escapes and raw bytes alike). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { probeGuestImage } from '../../images/probe.js';
-import { domainSchema } from '../../schema/config.js';
+import { domainSchema } from '../../schema/index.js';
 import { runCliCaptured } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dombuild-xl-cli-'));

@@ -4,9 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emitXlConfigs, emitXlDomains } from '../../builder/xl/emit.js';
 import { importXlConfig } from '../../importers/xl.js';
-import { type Config, configSchema, domainSchema } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
-import { registry } from '../../schema/registry.js';
+import type { Diagnostic } from '../../schema/index.js';
+import { type Config, configSchema, domainSchema, registry } from '../../schema/index.js';
 import { arbRuntimeDomain } from './xl-arbitraries.js';
 
 function config(domains: unknown[], extra: Record<string, unknown> = {}): Config {

@@ -2,7 +2,7 @@
 // the registry's xl encodings (plus a few keys outside the registry).
 import { describe, expect, it } from 'vitest';
 import { importXlConfig } from '../../importers/xl.js';
-import { registry } from '../../schema/registry.js';
+import { registry } from '../../schema/index.js';
 
 const guess = (line: string) => importXlConfig(`name = "a"\nkernel = "k"\nmemory = 64\n${line}\n`).arch;
 

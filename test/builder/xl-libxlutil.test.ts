@@ -10,11 +10,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emitXlDomains } from '../../builder/xl/emit.js';
-import { type Config, configSchema } from '../../schema/config.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
-import { loadConfig } from '../../schema/load.js';
-import { parseXlConfig, XlSyntaxError } from '../../xen-formats/xl/parse.js';
-import { printXlConfig, type XlSetting, type XlValue } from '../../xen-formats/xl/value.js';
+import type { Diagnostic } from '../../schema/index.js';
+import { type Config, configSchema, loadConfig } from '../../schema/index.js';
+import {
+  parseXlConfig,
+  printXlConfig,
+  type XlSetting,
+  XlSyntaxError,
+  type XlValue,
+} from '../../xen-formats/index.js';
 import { tempDir } from '../support/tmp.js';
 import { inCI, requireTools } from '../support/tools.js';
 import { arbRuntimeDomain, arbSettings } from './xl-arbitraries.js';

@@ -3,8 +3,16 @@
 // Whether the grammar is libxlutil's own is judged in xl-libxlutil.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseXlConfig, XL_LIMITS, XlSyntaxError, xlAtomInteger } from '../../xen-formats/xl/parse.js';
-import { formatXlValue, printXlConfig, quoteXlString, XlValueError } from '../../xen-formats/xl/value.js';
+import {
+  formatXlValue,
+  parseXlConfig,
+  printXlConfig,
+  quoteXlString,
+  XL_LIMITS,
+  XlSyntaxError,
+  XlValueError,
+  xlAtomInteger,
+} from '../../xen-formats/index.js';
 import { caseBudgetMs } from '../support/budget.js';
 import { arbSettings } from './xl-arbitraries.js';
 

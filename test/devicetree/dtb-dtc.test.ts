@@ -3,9 +3,7 @@
 // changes nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { guessValueForm, printDts } from '../../devicetree/dts-print.js';
-import { Tree } from '../../devicetree/tree.js';
+import { guessValueForm, printDts, readDtb, Tree, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { arbTree } from './fixtures/arb-tree.js';
 import { dtcOk, same, text } from './fixtures/dtc.js';

@@ -2,8 +2,7 @@
 // anything out of range (negative, fractional, huge, overflowing) is a DtbError with an offset.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DtbError } from '../../devicetree/errors.js';
-import { BlobReader } from '../../devicetree/reader.js';
+import { BlobReader, DtbError } from '../../devicetree/index.js';
 
 const bytes = Uint8Array.from([0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 1, 0x61, 0x62, 0, 0xc3, 0xa9, 0, 0xff, 0]);
 

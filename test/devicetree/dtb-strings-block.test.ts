@@ -3,11 +3,18 @@
 // our blob (which rebuilds the strings block its own way) gives the plain writeDtb bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FDT_BEGIN_NODE, FDT_PROP, readDtb, readDtbHeader, writeDtb } from '../../devicetree/dtb.js';
-import { printDts } from '../../devicetree/dts-print.js';
-import { TreeError } from '../../devicetree/errors.js';
-import { BlobReader } from '../../devicetree/reader.js';
-import { Tree, value } from '../../devicetree/tree.js';
+import {
+  BlobReader,
+  FDT_BEGIN_NODE,
+  FDT_PROP,
+  printDts,
+  readDtb,
+  readDtbHeader,
+  Tree,
+  TreeError,
+  value,
+  writeDtb,
+} from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { arbTree } from './fixtures/arb-tree.js';
 import { dtcOk, same } from './fixtures/dtc.js';

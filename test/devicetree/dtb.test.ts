@@ -2,9 +2,16 @@
 // and the limits. The byte-for-byte comparisons with dtc live in dtb-dtc.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDtbLimits, readDtb, readDtbHeader, writeDtb } from '../../devicetree/dtb.js';
-import { DtbError } from '../../devicetree/errors.js';
-import { Node, Tree, value } from '../../devicetree/tree.js';
+import {
+  DtbError,
+  defaultDtbLimits,
+  Node,
+  readDtb,
+  readDtbHeader,
+  Tree,
+  value,
+  writeDtb,
+} from '../../devicetree/index.js';
 import { caseBudgetMs } from '../support/budget.js';
 import { arbTree } from './fixtures/arb-tree.js';
 

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { value } from '../../devicetree/tree.js';
+import { readDtb, value, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 
 const gate = requireTools(['dtc'], 'apt-get install device-tree-compiler');

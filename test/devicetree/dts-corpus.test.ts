@@ -6,10 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { parseDts } from '../../devicetree/dts-parse.js';
-import { printDts } from '../../devicetree/dts-print.js';
-import { DtsError } from '../../devicetree/errors.js';
+import { DtsError, parseDts, printDts, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { invalidCases, validCases } from './dts-corpus-cases.js';
 

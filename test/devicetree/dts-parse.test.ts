@@ -1,9 +1,7 @@
 // What parseDts keeps beyond the bytes (hints, labels, positions) and how it reports problems.
 // The bytes themselves are judged by dtc in dts-corpus.test.ts and the property tests.
 import { describe, expect, it } from 'vitest';
-import { checkTree, compileDts, parseDts } from '../../devicetree/dts-parse.js';
-import { DtsError } from '../../devicetree/errors.js';
-import { read, Tree, value } from '../../devicetree/tree.js';
+import { checkTree, compileDts, DtsError, parseDts, read, Tree, value } from '../../devicetree/index.js';
 
 function errorOf(f: () => unknown): DtsError {
   try {

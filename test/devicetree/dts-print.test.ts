@@ -2,9 +2,7 @@
 // were written (hints, labels), a fixed point of dtc: dtc -I dts -O dts of our text is our text.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { guessValueForm, printDts, printDtsValue } from '../../devicetree/dts-print.js';
-import { Tree, value } from '../../devicetree/tree.js';
+import { guessValueForm, printDts, printDtsValue, Tree, value, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { arbTree } from './fixtures/arb-tree.js';
 import { dtcOk, text } from './fixtures/dtc.js';

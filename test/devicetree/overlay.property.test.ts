@@ -7,10 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { parseDts } from '../../devicetree/dts-parse.js';
-import { DtbError, DtsError, OverlayError } from '../../devicetree/errors.js';
-import { applyOverlayDtb } from '../../devicetree/overlay.js';
+import {
+  applyOverlayDtb,
+  DtbError,
+  DtsError,
+  OverlayError,
+  parseDts,
+  writeDtb,
+} from '../../devicetree/index.js';
 import { caseBudgetMs } from '../support/budget.js';
 import { requireTools } from '../support/tools.js';
 

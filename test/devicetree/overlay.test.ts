@@ -6,11 +6,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDtb, writeDtb } from '../../devicetree/dtb.js';
-import { parseDts } from '../../devicetree/dts-parse.js';
-import { printDts } from '../../devicetree/dts-print.js';
-import { OverlayError } from '../../devicetree/errors.js';
-import { applyOverlay, applyOverlayDtb } from '../../devicetree/overlay.js';
+import {
+  applyOverlay,
+  applyOverlayDtb,
+  OverlayError,
+  parseDts,
+  printDts,
+  readDtb,
+  writeDtb,
+} from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 
 const gate = requireTools(['dtc', 'fdtoverlay'], 'apt-get install device-tree-compiler');

@@ -7,10 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDtb, readDtbHeader, writeDtb } from '../../devicetree/dtb.js';
-import { printDts } from '../../devicetree/dts-print.js';
-import { DtbError } from '../../devicetree/errors.js';
-import type { Tree } from '../../devicetree/tree.js';
+import type { Tree } from '../../devicetree/index.js';
+import { DtbError, printDts, readDtb, readDtbHeader, writeDtb } from '../../devicetree/index.js';
 import { requireTools } from '../support/tools.js';
 import { dtc, dtcOk, text } from './fixtures/dtc.js';
 

@@ -10,8 +10,8 @@ import { linuxGuestInitramfs, observationPattern, readObservation } from '../../
 import { qemuArgv } from '../../qemu/argv.js';
 import { locateAsset, xenX86Elf } from '../../qemu/assets.js';
 import { runQemu } from '../../qemu/runner.js';
-import type { Diagnostic } from '../../schema/diagnostic.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
+import type { Diagnostic } from '../../schema/index.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
 import { bootGate, CACHE, tempDir } from './helpers/system.js';
 
 const gate = bootGate(['qemu-system-x86_64']);

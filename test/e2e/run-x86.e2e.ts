@@ -6,7 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { observationPattern, readObservation } from '../../images/linux-guest.js';
-import { loadConfigOrThrow } from '../../schema/load.js';
+import { loadConfigOrThrow } from '../../schema/index.js';
 import { dombuild, removeKept } from './helpers/cli.js';
 import { stageExamples } from './helpers/examples.js';
 import { bootGate } from './helpers/system.js';

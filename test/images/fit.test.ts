@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DtbError } from '../../devicetree/errors.js';
+import { DtbError } from '../../devicetree/index.js';
 import { ImageError } from '../../images/errors.js';
 import {
   buildFit,

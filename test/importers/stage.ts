@@ -5,9 +5,8 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildQemuVirtDtb } from '../../boards/qemu-virt-dtb.js';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { compileDts } from '../../devicetree/dts-parse.js';
+import { buildQemuVirtDtb } from '../../boards/index.js';
+import { compileDts, writeDtb } from '../../devicetree/index.js';
 import { writeCpio } from '../../images/cpio.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');

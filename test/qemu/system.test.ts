@@ -3,14 +3,13 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Board } from '../../boards/types.js';
+import type { Board } from '../../boards/index.js';
 import type { BootPlan, PlannedImage } from '../../builder/plan/types.js';
-import { writeDtb } from '../../devicetree/dtb.js';
-import { Node, Tree, value } from '../../devicetree/tree.js';
+import { Node, Tree, value, writeDtb } from '../../devicetree/index.js';
 import { UBOOT_DHCP_SCRIPT } from '../../qemu/argv.js';
 import { QemuError } from '../../qemu/errors.js';
 import { directBootSpec, dom0lessOrder, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
-import type { Config } from '../../schema/config.js';
+import type { Config } from '../../schema/index.js';
 import { tempDir } from '../support/tmp.js';
 
 const scratch = tempDir;

@@ -1,7 +1,7 @@
 // boot.load has no schema default (absent: the board's own load command, resolved by the builder),
 // and boot.dynamic is a declared field rather than an unknown key.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../schema/load.js';
+import { loadConfig } from '../../schema/index.js';
 
 const text = (boot: string) => `xen: { release: "4.21", image: xen }\nboard: qemu-virt-arm64\n${boot}`;
 

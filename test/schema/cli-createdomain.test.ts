@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
-import { CREATEDOMAIN_CHECKS } from '../../xen-formats/createdomain/problem-docs.js';
+import { CREATEDOMAIN_CHECKS } from '../../xen-formats/index.js';
 import { tempDir } from '../support/tmp.js';
 
 const repo = new URL('../../', import.meta.url).pathname;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pipelineChecks, schemaReference } from '../../builder/pipeline/checks.js';
-import { registry } from '../../schema/registry.js';
-import { CREATEDOMAIN_PROBLEM_IDS } from '../../xen-formats/createdomain/errors.js';
+import { registry } from '../../schema/index.js';
+import { CREATEDOMAIN_PROBLEM_IDS } from '../../xen-formats/index.js';
 
 describe('docs/schema.md', () => {
   // What `dombuild schema` prints: the one check table every command runs.

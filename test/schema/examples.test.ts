@@ -1,9 +1,7 @@
 // Every example loads and validates without errors (the names are part of the contract).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseKconfig } from '../../schema/kconfig.js';
-import { loadConfig } from '../../schema/load.js';
-import { validate } from '../../schema/validate.js';
+import { loadConfig, parseKconfig, validate } from '../../schema/index.js';
 import { testBoard } from './helpers.js';
 
 const dir = new URL('../../examples/', import.meta.url);

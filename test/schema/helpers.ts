@@ -1,10 +1,8 @@
 // Shared fixtures for the schema tests: build a config object, load it as YAML text (so params and
 // positions take the real path), validate it, and list the check ids that fired.
 import { stringify } from 'yaml';
-import type { BoardFacts } from '../../schema/board-facts.js';
-import { parseKconfig } from '../../schema/kconfig.js';
-import { loadConfig } from '../../schema/load.js';
-import { validate } from '../../schema/validate.js';
+import type { BoardFacts } from '../../schema/index.js';
+import { loadConfig, parseKconfig, validate } from '../../schema/index.js';
 
 export type Input = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kconfigEnabled, parseKconfig } from '../../schema/kconfig.js';
+import { kconfigEnabled, parseKconfig } from '../../schema/index.js';
 
 describe('parseKconfig', () => {
   it('reads assignments, "is not set" lines and strings', () => {

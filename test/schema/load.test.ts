@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadConfigOrThrow } from '../../schema/load.js';
-import { validate } from '../../schema/validate.js';
+import { ConfigError, loadConfig, loadConfigOrThrow, validate } from '../../schema/index.js';
 
 const at = (text: string) => {
   const r = loadConfig(text, 'sys.yaml');

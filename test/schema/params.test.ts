@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { registry } from '../../schema/index.js';
 import { formatParams, MAX_PARAMS, parseParams } from '../../schema/params.js';
-import { registry } from '../../schema/registry.js';
 import { caseBudgetMs } from '../support/budget.js';
 import { baseConfig, run } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countBySeverity, renderHuman, renderJson, renderSummary } from '../../schema/diagnostic-render.js';
-import { loadConfig } from '../../schema/load.js';
+import { loadConfig } from '../../schema/index.js';
 
 const text = `xen:
   release: "4.20"

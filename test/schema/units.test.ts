@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatRangeList, parseRangeList } from '../../schema/fields.js';
-import { formatSize, parseSize, U64_MAX } from '../../schema/units.js';
+import { formatRangeList, formatSize, parseRangeList, parseSize, U64_MAX } from '../../schema/index.js';
 
 describe('parseSize', () => {
   it.each([

@@ -3,10 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../schema/load.js';
-import { registry } from '../../schema/registry.js';
-import { ARCHES, XEN_RELEASES } from '../../schema/releases.js';
-import { validate } from '../../schema/validate.js';
+import { ARCHES, loadConfig, registry, validate, XEN_RELEASES } from '../../schema/index.js';
 import { testBoard } from './helpers.js';
 
 const featureSet = fc.subarray(registry.map((f) => f.key));

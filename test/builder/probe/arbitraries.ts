@@ -6,6 +6,11 @@ import {
   type Altp2mMode,
   type ArmSciType,
   type CdfFlag,
+  CREATEDOMAIN_RELEASES,
+  type CreateDomainSpec,
+  type CreateDomainTarget,
+  createDomainSpec,
+  fieldFor,
   GIC_VERSIONS,
   type GicVersion,
   IOMMU_OPTS,
@@ -13,13 +18,7 @@ import {
   type V8rEl1Msa,
   X86_EMU_FLAGS,
   type X86EmuFlag,
-} from '../../../xen-formats/createdomain/constants.js';
-import { fieldFor } from '../../../xen-formats/createdomain/layout.js';
-import {
-  CREATEDOMAIN_RELEASES,
-  type CreateDomainTarget,
-} from '../../../xen-formats/createdomain/releases.js';
-import { type CreateDomainSpec, createDomainSpec } from '../../../xen-formats/createdomain/spec.js';
+} from '../../../xen-formats/index.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const i32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });

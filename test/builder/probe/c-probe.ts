@@ -8,13 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { XenRelease } from '../../../schema/releases.js';
-import { layoutFor } from '../../../xen-formats/createdomain/layout.js';
-import {
-  CREATEDOMAIN_RELEASES,
-  type CreateDomainTarget,
-} from '../../../xen-formats/createdomain/releases.js';
-import type { CreateDomainSpec } from '../../../xen-formats/createdomain/spec.js';
+import type { XenRelease } from '../../../schema/index.js';
+import type { CreateDomainSpec } from '../../../xen-formats/index.js';
+import { CREATEDOMAIN_RELEASES, type CreateDomainTarget, layoutFor } from '../../../xen-formats/index.js';
 
 export interface HeaderSet {
   release: XenRelease;

@@ -1,8 +1,8 @@
 // Data transcribed from reference/createdomain-abi.md (our shared reference), which was produced
 // by compiling the reference probe against every release's public headers (4.17 to 4.22).
 
-import type { XenRelease } from '../../../schema/releases.js';
-import type { CreateDomainArch } from '../../../xen-formats/createdomain/releases.js';
+import type { XenRelease } from '../../../schema/index.js';
+import type { CreateDomainArch } from '../../../xen-formats/index.js';
 
 /** §6: absolute offset and size of every createdomain member, per release and arch. */
 export const REFERENCE_LAYOUTS: ReadonlyArray<{

@@ -6,8 +6,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { readDtb, writeDtb } from '../../../devicetree/dtb.js';
-import { Node, value } from '../../../devicetree/tree.js';
+import { Node, readDtb, value, writeDtb } from '../../../devicetree/index.js';
 import { probeGuestImage } from '../../../images/probe.js';
 import { writeScriptImage } from '../../../images/uimage.js';
 import { type ArmMachine, type LoaderModule, UBOOT_DHCP_SCRIPT } from '../../../qemu/argv.js';

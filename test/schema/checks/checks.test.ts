@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineCheck } from '../../../schema/checks/check.js';
-import { checkTable } from '../../../schema/checks/index.js';
 import { runChecks } from '../../../schema/checks/runner.js';
-import { releaseFacts } from '../../../schema/releases.js';
+import { checkTable, defineCheck, releaseFacts } from '../../../schema/index.js';
 import { baseConfig, run, testBoard } from '../helpers.js';
 import { fixtures } from './fixtures.js';
 import { gateFixtures } from './gate-fixtures.js';

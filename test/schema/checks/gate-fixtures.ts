@@ -3,9 +3,8 @@
 
 import { kebab } from '../../../schema/checks/check.js';
 import { hasReleaseGate, releaseNeeded } from '../../../schema/checks/gates.js';
-import type { Domain } from '../../../schema/config.js';
-import { type Feature, registry } from '../../../schema/registry.js';
-import { ARCHES } from '../../../schema/releases.js';
+import type { Domain } from '../../../schema/index.js';
+import { ARCHES, type Feature, registry } from '../../../schema/index.js';
 import { baseConfig, type Input } from '../helpers.js';
 import type { Fixture } from './fixtures.js';
 

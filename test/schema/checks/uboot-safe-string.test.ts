@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isUbootSafe as builderRule } from '../../../builder/uboot/quote.js';
-import { isUbootSafe, UBOOT_SAFE_PATTERN } from '../../../schema/uboot-strings.js';
+import { isUbootSafe, UBOOT_SAFE_PATTERN } from '../../../schema/index.js';
 import { baseConfig as cfg, run } from '../helpers.js';
 
 const fired = (r: ReturnType<typeof run>) =>
