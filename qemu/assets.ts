@@ -20,7 +20,10 @@ export type AssetId =
   | 'linux-amd64'
   | 'busybox-arm64'
   | 'busybox-amd64'
-  | 'xen-headers-4.20';
+  | 'xen-headers-4.20'
+  | 'xen-toolstack-4.17-arm64'
+  | 'xen-toolstack-4.20-arm64'
+  | 'linux-xen-modules-arm64';
 
 interface AssetRule {
   /** The manifest key (and cache folder) setup-system.sh uses. */
@@ -53,6 +56,14 @@ const ASSETS: Record<AssetId, AssetRule> = {
   'busybox-arm64': { key: 'busybox-static-arm64-bookworm', file: 'bin/busybox' },
   'busybox-amd64': { key: 'busybox-static-amd64-bookworm', file: 'bin/busybox' },
   'xen-headers-4.20': { key: 'libxen-dev-trixie', file: 'usr/include/xen/domctl.h' },
+  // A dom0's toolstack: each release's xl with its own libc, one unpacked root per suite.
+  'xen-toolstack-4.17-arm64': { key: 'xen-toolstack-4.17-arm64-bookworm', file: 'usr/lib/xen-4.17/bin/xl' },
+  'xen-toolstack-4.20-arm64': { key: 'xen-toolstack-4.20-arm64-trixie', file: 'usr/lib/xen-4.20/bin/xl' },
+  // The Xen drivers Debian builds as modules, from the same package as linux-arm64's kernel.
+  'linux-xen-modules-arm64': {
+    key: 'linux-image-arm64-bookworm',
+    file: 'lib/modules/{kver}/kernel/drivers/xen',
+  },
 };
 
 export const ASSET_IDS = Object.keys(ASSETS) as AssetId[];

@@ -7,8 +7,12 @@
 # Cache layout (root: ${DOMBUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dombuild}):
 #   debs/<key>/...           one unpacked .deb per key (`dpkg-deb -x`), e.g.
 #                            debs/xen-hypervisor-4.17-arm64-bookworm/boot/xen-4.17-arm64
-#   debs/<key>.deb-version   the version unpacked there (also the "complete" marker)
-#   debs/manifest.json       { "packages": [ { key, package, arch, suite, version, path } ] }
+#   debs/<key>.deb-version   "package<TAB>version" per package unpacked there (also the
+#                            "complete" marker)
+#   debs/manifest.json       { "packages": [ { key, package, arch, suite, version, path
+#                              [, contents: [ { package, version } ]] } ] }
+#                            (package/version name a row's first package; contents lists every
+#                            package of a multi-package row)
 set -euo pipefail
 
 SUDO=""
@@ -26,17 +30,37 @@ PACKAGES=(qemu-system-arm qemu-system-x86 qemu-system-misc u-boot-qemu u-boot-to
   device-tree-compiler cpio gzip gcc gcc-aarch64-linux-gnu libxen-dev libxml2-utils
   libarchive-tools librsvg2-bin grub-common)
 
-# Downloaded only, never installed: key|package-spec|suite. The key names the cache folder.
-# "@linux-arm64" / "@linux-amd64" are resolved to the current kernel ABI package below.
+# Downloaded only, never installed: key|package-specs|suite[|needs]. The key names the cache
+# folder; a row of several packages (space-separated, all of one architecture) unpacks them all
+# into that one folder, a root of their own. "@linux-arm64" / "@linux-amd64" are resolved to the
+# current kernel ABI package below. `needs` is a path inside the folder that must exist for the
+# row to count as cached: a cache written before the row asked for it is fetched again.
+#
+# The dom0 toolstack roots: xl, xenstored, xenconsoled, init-dom0less, the xenstore-* clients, and
+# the shared libraries those load (the closure of their readelf NEEDED entries, all from the
+# packages `apt-cache depends --no-recommends` names) plus libgcc-s1, which glibc dlopens to unwind
+# threads. One root per Xen release, each from its own suite, so the libc the tools were linked
+# against is the one in their root. Left out although xen-utils depends on them: python3 (pygrub),
+# ncurses (xentop), libext2fs (pygrub's fsimage), udev/ucf/sysvinit (init-script plumbing).
+TOOLSTACK_LIBS="libxencall1:arm64 libxenevtchn1:arm64 libxenforeignmemory1:arm64 libxengnttab1:arm64
+  libxenstore4:arm64 libxentoollog1:arm64 libxenhypfs1:arm64 libxendevicemodel1:arm64
+  libxentoolcore1:arm64 libyajl2:arm64 libc6:arm64 libgcc-s1:arm64 libfdt1:arm64 libuuid1:arm64
+  zlib1g:arm64"
+TOOLSTACK_4_17="xen-utils-4.17:arm64 xen-utils-common:arm64 xenstore-utils:arm64 libxenmisc4.17:arm64
+  $TOOLSTACK_LIBS"
+TOOLSTACK_4_20="xen-utils-4.20:arm64 xen-utils-common:arm64 xenstore-utils:arm64 libxenmisc4.20:arm64
+  $TOOLSTACK_LIBS"
 DOWNLOADS=(
   "xen-hypervisor-4.17-arm64-bookworm|xen-hypervisor-4.17-arm64:arm64|bookworm"
   "xen-hypervisor-4.20-arm64-trixie|xen-hypervisor-4.20-arm64:arm64|trixie"
   "libxen-dev-trixie|libxen-dev:amd64|trixie"
-  "linux-image-arm64-bookworm|@linux-arm64|bookworm"
+  "linux-image-arm64-bookworm|@linux-arm64|bookworm|lib/modules"
   "busybox-static-arm64-bookworm|busybox-static:arm64|bookworm"
   "xen-hypervisor-4.17-amd64-bookworm|xen-hypervisor-4.17-amd64:amd64|bookworm"
   "linux-image-amd64-bookworm|@linux-amd64|bookworm"
   "busybox-static-amd64-bookworm|busybox-static:amd64|bookworm"
+  "xen-toolstack-4.17-arm64-bookworm|$(echo $TOOLSTACK_4_17)|bookworm"
+  "xen-toolstack-4.20-arm64-trixie|$(echo $TOOLSTACK_4_20)|trixie"
 )
 
 updated=0
@@ -64,8 +88,9 @@ fi
 # Which downloads are not yet in the cache?
 todo=()
 for entry in "${DOWNLOADS[@]}"; do
-  key="${entry%%|*}"
-  [ -f "$DEBS/$key.deb-version" ] && [ -d "$DEBS/$key" ] || todo+=("$entry")
+  IFS='|' read -r key _ _ needs <<<"$entry"
+  [ -f "$DEBS/$key.deb-version" ] && [ -d "$DEBS/$key" ] && { [ -z "$needs" ] || [ -e "$DEBS/$key/$needs" ]; } ||
+    todo+=("$entry")
 done
 
 if [ "${#todo[@]}" -gt 0 ]; then
@@ -98,34 +123,43 @@ if [ "${#todo[@]}" -gt 0 ]; then
   # apt drops privileges to _apt for downloads; let it write here.
   chmod 0777 "$work"
   for entry in "${todo[@]}"; do
-    IFS='|' read -r key spec suite <<<"$entry"
-    case "$spec" in
-      @linux-*)
-        arch="${spec#@linux-}"
-        # linux-image-<arch> is a metapackage; its first dependency is the current ABI package.
-        abi="$(apt-cache depends "linux-image-$arch:$arch" | awk '/Depends: linux-image-/{print $2; exit}')"
-        [ -n "$abi" ] || { echo "setup-system: cannot resolve linux-image-$arch" >&2; exit 1; }
-        spec="${abi%%:*}:$arch"
-        ;;
-    esac
-    # Bookworm packages come from the default candidate (which includes -updates/-security);
-    # trixie ones are asked for by suite, since the pin keeps them from being candidates.
-    target="$spec"
-    [ "$suite" = trixie ] && target="$spec/trixie"
-    log "apt-get download $target"
-    (cd "$work" && apt-get download -qq "$target" 2>&1 | grep -v 'unsandboxed as root' || true)
-    deb="$(ls "$work"/*.deb 2>/dev/null | head -n1)"
-    [ -n "$deb" ] || { echo "setup-system: apt-get download $target gave no .deb" >&2; exit 1; }
-    version="$(dpkg-deb -f "$deb" Version)"
+    IFS='|' read -r key specs suite _ <<<"$entry"
     rm -rf "${DEBS:?}/$key" "$DEBS/$key.deb-version"
-    case "$key" in
-      # A kernel package is mostly modules; only the kernel image in boot/ is used.
-      linux-image-*) mkdir -p "$DEBS/$key" && dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$DEBS/$key" ./boot ;;
-      *) dpkg-deb -x "$deb" "$DEBS/$key" ;;
-    esac
-    printf '%s\t%s\n' "${spec%%:*}" "$version" >"$DEBS/$key.deb-version"
-    log "unpacked $(basename "$deb") into $DEBS/$key"
-    rm -f "$deb"
+    mkdir -p "$DEBS/$key"
+    : >"$work/version"
+    for spec in $specs; do
+      case "$spec" in
+        @linux-*)
+          arch="${spec#@linux-}"
+          # linux-image-<arch> is a metapackage; its first dependency is the current ABI package.
+          abi="$(apt-cache depends "linux-image-$arch:$arch" | awk '/Depends: linux-image-/{print $2; exit}')"
+          [ -n "$abi" ] || { echo "setup-system: cannot resolve linux-image-$arch" >&2; exit 1; }
+          spec="${abi%%:*}:$arch"
+          ;;
+      esac
+      # Bookworm packages come from the default candidate (which includes -updates/-security);
+      # trixie ones are asked for by suite, since the pin keeps them from being candidates.
+      target="$spec"
+      [ "$suite" = trixie ] && target="$spec/trixie"
+      log "apt-get download $target"
+      (cd "$work" && apt-get download -qq "$target" 2>&1 | grep -v 'unsandboxed as root' || true)
+      deb="$(ls "$work"/*.deb 2>/dev/null | head -n1)"
+      [ -n "$deb" ] || { echo "setup-system: apt-get download $target gave no .deb" >&2; exit 1; }
+      version="$(dpkg-deb -f "$deb" Version)"
+      case "$spec" in
+        # A kernel package is mostly modules: keep the kernel image in boot/, and of the modules
+        # only the Xen drivers a dom0 loads (drivers/xen) with the index files modprobe reads.
+        linux-image-*)
+          dpkg-deb --fsys-tarfile "$deb" |
+            tar -x -C "$DEBS/$key" --wildcards ./boot './lib/modules/*/kernel/drivers/xen' './lib/modules/*/modules.*'
+          ;;
+        *) dpkg-deb -x "$deb" "$DEBS/$key" ;;
+      esac
+      printf '%s\t%s\n' "${spec%%:*}" "$version" >>"$work/version"
+      log "unpacked $(basename "$deb") into $DEBS/$key"
+      rm -f "$deb"
+    done
+    mv "$work/version" "$DEBS/$key.deb-version"
   done
 else
   log "cached Debian binaries present in $DEBS"
@@ -137,14 +171,25 @@ manifest="$DEBS/manifest.json.tmp"
   printf '{\n  "packages": [\n'
   first=1
   for entry in "${DOWNLOADS[@]}"; do
-    IFS='|' read -r key spec suite <<<"$entry"
+    IFS='|' read -r key specs suite _ <<<"$entry"
+    spec="${specs%% *}"
     IFS=$'\t' read -r pkg version <"$DEBS/$key.deb-version"
     arch="${spec#*:}"
     case "$spec" in @linux-*) arch="${spec#@linux-}" ;; esac
     [ "$first" -eq 1 ] || printf ',\n'
     first=0
-    printf '    { "key": "%s", "package": "%s", "arch": "%s", "suite": "%s", "version": "%s", "path": "%s" }' \
+    printf '    { "key": "%s", "package": "%s", "arch": "%s", "suite": "%s", "version": "%s", "path": "%s"' \
       "$key" "$pkg" "$arch" "$suite" "$version" "$key"
+    if [ "$(wc -l <"$DEBS/$key.deb-version")" -gt 1 ]; then
+      printf ',\n      "contents": ['
+      sep=''
+      while IFS=$'\t' read -r p v; do
+        printf '%s\n        { "package": "%s", "version": "%s" }' "$sep" "$p" "$v"
+        sep=','
+      done <"$DEBS/$key.deb-version"
+      printf '\n      ]'
+    fi
+    printf ' }'
   done
   printf '\n  ]\n}\n'
 } >"$manifest"
