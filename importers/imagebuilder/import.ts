@@ -3,14 +3,14 @@
 // imported system is the one ImageBuilder would have booted, or reported as not imported with a
 // reason. Per-domain controls go through the registry entry that names the variable.
 import { readDtb } from '../../devicetree/dtb.js';
-import type { Node } from '../../devicetree/tree.js';
-import { read } from '../../devicetree/tree.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { parseRangeList } from '../../schema/fields.js';
 import { editDistance } from '../../schema/params.js';
 import { type Feature, registry } from '../../schema/registry.js';
 import { releaseAtLeast, XEN_RELEASES, type XenRelease } from '../../schema/releases.js';
 import { emptyReport, type ImportReport, type SourceSpan } from '../report.js';
+import { cpuNodeNames, dtbSummary, knownBoard } from './board.js';
+import { decodeDomainValue } from './domain-values.js';
 import { type IbAssignment, type IbParseResult, parseImageBuilderConfig } from './parse.js';
 import { hex, readColorRange, readCount, readFlag, readInt, readPairs, sizeText, words } from './values.js';
 import {
@@ -341,9 +341,50 @@ class Importer {
       }
     }
 
-    // Xen's command line, with ImageBuilder's default when XEN_CMD is unset.
     const xenCmd = this.get('XEN_CMD');
-    const colours = { xen: this.get('XEN_COLORS'), dom0: this.get('DOM0_COLORS') };
+    const xenCmdSet = !!xenCmd && xenCmd.value !== '';
+    const cmdWords = this.xenCommandLine(hasDom0);
+    if (dom0) this.dom0Resources(dom0, xenCmdSet);
+    let coloured = this.colours(xen, dom0, xenCmdSet);
+
+    // Domains.
+    const domains = this.domains(hasDom0);
+    for (const d of domains) if (d.llcColors !== undefined) coloured = true;
+    if (coloured && !cmdWords.some((w) => /^llc-coloring(=|$)/.test(w))) {
+      cmdWords.push('llc-coloring=on');
+      this.defaulted(
+        'XEN_CMD',
+        ['xen.cmdline'],
+        'llc-coloring=on added: upstream Xen reads colours only with it',
+      );
+    }
+    xen.cmdline = cmdWords.join(' ');
+
+    // Cpupools, and the domains' references to them.
+    const cpupools = this.cpupools(dtbBytes, domains);
+
+    this.bootExtras(boot);
+
+    // Everything not accounted for: a rule says why it is dropped, or it is not an ImageBuilder name.
+    this.leftovers();
+
+    const { release, releaseReason } = this.pickRelease();
+    xen.release = release;
+
+    if (this.report.diagnostics.some((d) => d.severity === 'error')) return { report: this.report };
+
+    config.xen = orderKeys(xen, ['release', 'image', 'cmdline', 'staticHeap', 'xsmPolicy', 'llcColors']);
+    config.board = board;
+    if (Object.keys(boot).length > 0) config.boot = boot;
+    if (dom0) config.dom0 = orderKeys(dom0, ['kernel', 'ramdisk', 'cmdline', 'memory', 'vcpus', 'llcColors']);
+    if (cpupools.length > 0) config.cpupools = cpupools;
+    config.domains = domains;
+    return { config, report: this.report, releaseReason };
+  }
+
+  /** Xen's command line as words: XEN_CMD, or ImageBuilder's default when it is unset. */
+  private xenCommandLine(hasDom0: boolean): string[] {
+    const xenCmd = this.get('XEN_CMD');
     let cmdWords: string[];
     if (xenCmd && xenCmd.value !== '') {
       cmdWords = words(xenCmd.value);
@@ -375,34 +416,46 @@ class Importer {
         `ImageBuilder's default "${IB_DEFAULTS.xenCmd}"${hasDom0 ? ' with dom0_mem and dom0_max_vcpus from dom0.memory/vcpus' : ''}`,
       );
     }
-    if (dom0) {
-      const mem = this.get('DOM0_MEM');
-      if (mem && mem.value !== '') {
-        const r = readCount(mem.value, 1 << 24);
-        if (!r.ok) this.invalid(mem, r.reason);
-        else {
-          dom0.memory = `${r.value}M`;
-          this.mapped(mem, ['dom0.memory'], 'MB');
-        }
-      } else if (!xenCmd || xenCmd.value === '') {
-        dom0.memory = `${IB_DEFAULTS.dom0MemMB}M`;
-        this.defaulted('DOM0_MEM', ['dom0.memory'], `ImageBuilder's default ${IB_DEFAULTS.dom0MemMB} MB`);
+    return cmdWords;
+  }
+
+  /** dom0's memory and vCPUs: DOM0_MEM/DOM0_VCPUS, or ImageBuilder's defaults when XEN_CMD is unset. */
+  private dom0Resources(dom0: Record<string, unknown>, xenCmdSet: boolean): void {
+    const mem = this.get('DOM0_MEM');
+    if (mem && mem.value !== '') {
+      const r = readCount(mem.value, 1 << 24);
+      if (!r.ok) this.invalid(mem, r.reason);
+      else {
+        dom0.memory = `${r.value}M`;
+        this.mapped(mem, ['dom0.memory'], 'MB');
       }
-      const vc = this.get('DOM0_VCPUS');
-      if (vc && vc.value !== '') {
-        const r = readCount(vc.value, 4096);
-        if (!r.ok || r.value < 1) this.invalid(vc, r.ok ? 'dom0 needs at least one vCPU' : r.reason);
-        else {
-          dom0.vcpus = r.value;
-          this.mapped(vc, ['dom0.vcpus']);
-        }
-      } else if (!xenCmd || xenCmd.value === '') {
-        dom0.vcpus = IB_DEFAULTS.dom0Vcpus;
-        this.defaulted('DOM0_VCPUS', ['dom0.vcpus'], `ImageBuilder's default ${IB_DEFAULTS.dom0Vcpus}`);
-      }
+    } else if (!xenCmdSet) {
+      dom0.memory = `${IB_DEFAULTS.dom0MemMB}M`;
+      this.defaulted('DOM0_MEM', ['dom0.memory'], `ImageBuilder's default ${IB_DEFAULTS.dom0MemMB} MB`);
     }
-    // Colours: ImageBuilder writes the Xilinx branch's xen_colors=/dom0_colors=; upstream Xen
-    // (4.20+) reads xen-llc-colors=/dom0-llc-colors= and only with llc-coloring=on.
+    const vc = this.get('DOM0_VCPUS');
+    if (vc && vc.value !== '') {
+      const r = readCount(vc.value, 4096);
+      if (!r.ok || r.value < 1) this.invalid(vc, r.ok ? 'dom0 needs at least one vCPU' : r.reason);
+      else {
+        dom0.vcpus = r.value;
+        this.mapped(vc, ['dom0.vcpus']);
+      }
+    } else if (!xenCmdSet) {
+      dom0.vcpus = IB_DEFAULTS.dom0Vcpus;
+      this.defaulted('DOM0_VCPUS', ['dom0.vcpus'], `ImageBuilder's default ${IB_DEFAULTS.dom0Vcpus}`);
+    }
+  }
+
+  /**
+   * Xen's and dom0's colours. ImageBuilder writes the Xilinx branch's xen_colors=/dom0_colors=;
+   * upstream Xen (4.20+) reads xen-llc-colors=/dom0-llc-colors=, and only with llc-coloring=on.
+   */
+  private colours(
+    xen: Record<string, unknown>,
+    dom0: Record<string, unknown> | undefined,
+    xenCmdSet: boolean,
+  ): boolean {
     let coloured = false;
     const colour = (
       a: IbAssignment | undefined,
@@ -410,7 +463,7 @@ class Importer {
       path: string,
     ) => {
       if (!a || a.value === '' || this.done.has(a) || !target) return;
-      if (xenCmd && xenCmd.value !== '') {
+      if (xenCmdSet) {
         this.dropped(
           a,
           'ignored-by-source',
@@ -430,26 +483,13 @@ class Importer {
       );
       this.needs('4.20', `${a.name} (LLC colouring)`);
     };
-    colour(colours.xen, xen, 'xen.llcColors');
-    colour(colours.dom0, dom0, 'dom0.llcColors');
+    colour(this.get('XEN_COLORS'), xen, 'xen.llcColors');
+    colour(this.get('DOM0_COLORS'), dom0, 'dom0.llcColors');
+    return coloured;
+  }
 
-    // Domains.
-    const domains = this.domains(hasDom0);
-    for (const d of domains) if (d.llcColors !== undefined) coloured = true;
-    if (coloured && !cmdWords.some((w) => /^llc-coloring(=|$)/.test(w))) {
-      cmdWords.push('llc-coloring=on');
-      this.defaulted(
-        'XEN_CMD',
-        ['xen.cmdline'],
-        'llc-coloring=on added: upstream Xen reads colours only with it',
-      );
-    }
-    xen.cmdline = cmdWords.join(' ');
-
-    // Cpupools, and the domains' references to them.
-    const cpupools = this.cpupools(dtbBytes, domains);
-
-    // Overlays, bitstream, extra commands, FIT.
+  /** Overlays, bitstream, extra commands, FIT: what the boot loads besides the domains. */
+  private bootExtras(boot: Record<string, unknown>): void {
     const overlays = this.counted('DT_OVERLAY').map(({ a, k }) => {
       this.mapped(a, [`boot.overlays[${k}]`]);
       return this.path(a);
@@ -486,11 +526,10 @@ class Importer {
       boot.fit = true;
       this.mapped(fit, ['boot.fit'], 'dombuild writes the FIT as boot.itb');
     }
+  }
 
-    // Everything not accounted for: a rule says why it is dropped, or it is not an ImageBuilder name.
-    this.leftovers();
-
-    // The release: the oldest that has everything used, unless one was asked for.
+  /** The release: the oldest that has everything used, unless one was asked for. */
+  private pickRelease(): { release: XenRelease; releaseReason: string } {
     let release: XenRelease;
     let releaseReason: string;
     const needed = this.need.reduce<{ release: XenRelease; why: string } | undefined>(
@@ -513,17 +552,7 @@ class Importer {
           ? `the oldest release with ${needed.why}`
           : 'the oldest release dombuild supports; nothing the config uses needs a newer one';
     }
-    xen.release = release;
-
-    if (this.report.diagnostics.some((d) => d.severity === 'error')) return { report: this.report };
-
-    config.xen = orderKeys(xen, ['release', 'image', 'cmdline', 'staticHeap', 'xsmPolicy', 'llcColors']);
-    config.board = board;
-    if (Object.keys(boot).length > 0) config.boot = boot;
-    if (dom0) config.dom0 = orderKeys(dom0, ['kernel', 'ramdisk', 'cmdline', 'memory', 'vcpus', 'llcColors']);
-    if (cpupools.length > 0) config.cpupools = cpupools;
-    config.domains = domains;
-    return { config, report: this.report, releaseReason };
+    return { release, releaseReason };
   }
 
   /**
@@ -554,14 +583,7 @@ class Importer {
       );
       return;
     }
-    const known =
-      arch === 'arm64' && facts.compatible.includes('linux,dummy-virt')
-        ? 'qemu-virt-arm64'
-        : facts.compatible.includes('xlnx,zynqmp-zcu102')
-          ? 'zcu102'
-          : facts.compatible.includes('raspberrypi,4-model-b')
-            ? 'rpi4'
-            : undefined;
+    const known = knownBoard(facts.compatible, arch);
     if (!known) {
       this.diag(
         'warning',
@@ -761,7 +783,7 @@ class Importer {
           this.domainDefault(name, f, i, d, hasDom0, staticA);
         continue;
       }
-      const r = this.decode(name, a.value, i);
+      const r = decodeDomainValue(name, a.value);
       if (!r.ok) {
         this.invalid(a, r.reason);
         continue;
@@ -888,124 +910,6 @@ class Importer {
         return;
       default:
         return;
-    }
-  }
-
-  /** One registry variable's value, in the config's form. `undefined` value: write nothing. */
-  private decode(
-    name: string,
-    s: string,
-    i: number,
-  ): { ok: true; value: unknown; note?: string } | { ok: false; reason: string } {
-    const idx = String(i);
-    switch (name) {
-      case 'DOMU_MEM': {
-        const r = readCount(s, 1 << 24);
-        return r.ok ? { ok: true, value: `${r.value}M`, note: 'MB' } : r;
-      }
-      case 'DOMU_VCPUS': {
-        const r = readCount(s, 4096);
-        if (r.ok && r.value < 1) return { ok: false, reason: 'a domain needs at least one vCPU' };
-        return r;
-      }
-      case 'DOMU_NR_SPIS':
-      case 'DOMU_GRANT_VER':
-      case 'DOMU_GRANT_FRAMES':
-      case 'DOMU_MAPTRACK_FRAMES':
-        return readCount(s, 0x7fffffff);
-      case 'DOMU_P2M_MEM_MB': {
-        const r = readCount(s, 1 << 20);
-        return r.ok ? { ok: true, value: `${r.value}M`, note: 'MB' } : r;
-      }
-      case 'DOMU_VPL011': {
-        // Upstream writes vpl011 unless the value is 0.
-        const off = s.trim() === '0';
-        return { ok: true, value: !off };
-      }
-      case 'DOMU_TRAP_UNMAP':
-      case 'DOMU_DIRECT_MAP':
-        return readFlag(s);
-      case 'DOMU_DRIVER_DOMAIN': {
-        const r = readFlag(s);
-        return r.ok
-          ? { ok: true, value: r.value, note: 'an xl setting: only a domain created from dom0 uses it' }
-          : r;
-      }
-      case 'DOMU_ENHANCED': {
-        const t = s.trim();
-        if (t === '1') return { ok: true, value: 'enabled' };
-        if (t === '2') return { ok: true, value: 'no-xenstore' };
-        if (t === '0')
-          return { ok: true, value: undefined, note: 'no xen,enhanced: the domain has no PV interfaces' };
-        return { ok: false, reason: `"${s}" is not 0, 1 or 2` };
-      }
-      case 'DOMU_PASSTHROUGH_PROP': {
-        const t = s.trim();
-        if (t === 'enabled' || t === '1') return { ok: true, value: true };
-        if (t === 'disabled' || t === '0') return { ok: true, value: false };
-        return { ok: false, reason: `"${s}" is not enabled or disabled` };
-      }
-      case 'DOMU_CAPS': {
-        const names = s.split(/[|,\s]+/).filter((w) => w !== '');
-        const caps = new Set<string>();
-        for (const w of names) {
-          if (w === 'dom0') for (const c of ['control', 'hardware', 'xenstore']) caps.add(c);
-          else if (w === 'control' || w === 'hardware' || w === 'xenstore') caps.add(w);
-          else return { ok: false, reason: `"${w}" is not control, hardware, xenstore or dom0` };
-        }
-        if (caps.size === 0) return { ok: false, reason: 'no capability named' };
-        return { ok: true, value: ['control', 'hardware', 'xenstore'].filter((c) => caps.has(c)) };
-      }
-      case 'DOMU_STATIC_MEM':
-        return readPairs(s);
-      case 'DOMU_CPUPOOL': {
-        const r = readCount(s, 64);
-        return r.ok ? { ok: true, value: r.value, note: 'resolved to the pool name below' } : r;
-      }
-      case 'DOMU_COLORS': {
-        const r = readColorRange(s);
-        if (!r.ok) return r;
-        const text = r.value.start === r.value.end ? `${r.value.start}` : `${r.value.start}-${r.value.end}`;
-        return {
-          ok: true,
-          value: text,
-          note: "upstream Xen's llc-colors (ImageBuilder writes the Xilinx colors bitmask)",
-        };
-      }
-      case 'DOMU_SHARED_MEM': {
-        const w = words(s);
-        if (w.length !== 3 && w.length !== 4)
-          return { ok: false, reason: `"${s}" is not "ID [host-address] guest-address size"` };
-        const nums = w.slice(1).map(readInt);
-        const badNum = nums.find((x) => !x.ok);
-        if (badNum && !badNum.ok) return badNum;
-        const v = nums.map((x) => (x as { value: bigint }).value);
-        const region: Record<string, unknown> = { id: w[0] };
-        if (v.length === 3) region.host = hex(v[0]!);
-        region.guest = hex(v[v.length - 2]!);
-        region.size = sizeText(v[v.length - 1]!);
-        return { ok: true, value: [region] };
-      }
-      case 'DOMU_STATIC_EVTCHNS': {
-        const out: { port: number; peer: string; peerPort: number }[] = [];
-        for (const part of s
-          .split(';')
-          .map((p) => p.trim())
-          .filter((p) => p !== '')) {
-          const w = words(part);
-          if (w.length !== 3)
-            return { ok: false, reason: `"${part}" is not "local-port remote-domU-index remote-port"` };
-          const [lp, rd, rp] = w.map((x) => readCount(x, 4095));
-          if (!lp!.ok || !rd!.ok || !rp!.ok)
-            return { ok: false, reason: `"${part}" has a value that is not a number` };
-          out.push({ port: lp!.value, peer: `domU${rd!.value}`, peerPort: rp!.value });
-        }
-        if (out.length === 0) return { ok: false, reason: 'no channel given' };
-        void idx;
-        return { ok: true, value: out, note: 'the remote index names domU<index>' };
-      }
-      default:
-        return { ok: false, reason: `no reader for ${name} (an importer bug)` };
     }
   }
 
@@ -1174,62 +1078,6 @@ class Importer {
       }
     }
   }
-}
-
-/** Names of the CPU nodes under /cpus, in the order the board facts number them. */
-function cpuNodeNames(tree: { root: Node }): string[] {
-  const cpus = tree.root.child('cpus');
-  if (!cpus) return [];
-  return cpus.children
-    .filter((c) => {
-      const t = c.prop('device_type');
-      const isCpu = t ? read.string(t) === 'cpu' : c.baseName === 'cpu';
-      const s = c.prop('status');
-      const off = s ? !['okay', 'ok'].includes(read.string(s)) : false;
-      return isCpu && !off;
-    })
-    .map((c) => c.name);
-}
-
-/** What the board choice needs from a DTB: root compatible, GIC version, CPU count, RAM. */
-function dtbSummary(tree: { root: Node }): { compatible: string[]; gic?: 2 | 3; cpus: number; ram: bigint } {
-  const root = tree.root;
-  const c = root.prop('compatible');
-  const compatible = c ? read.strings(c) : [];
-  let gic: 2 | 3 | undefined;
-  const cells = (n: Node, name: string, d: number) => {
-    const p = n.prop(name);
-    return p ? read.u32(p) : d;
-  };
-  const ac = cells(root, '#address-cells', 2);
-  const sc = cells(root, '#size-cells', 1);
-  let ram = 0n;
-  const stack: Node[] = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    const cp = n.prop('compatible');
-    const list = cp ? read.strings(cp) : [];
-    if (list.includes('arm,gic-v3')) gic = 3;
-    else if (gic === undefined && list.some((x) => x === 'arm,cortex-a15-gic' || x === 'arm,gic-400'))
-      gic = 2;
-    stack.push(...n.children);
-  }
-  for (const n of root.children) {
-    const t = n.prop('device_type');
-    if (!t || read.string(t) !== 'memory') continue;
-    const reg = n.prop('reg');
-    if (!reg) continue;
-    const g = read.cellGroups(reg, 1);
-    for (let i = 0; i + ac + sc <= g.length; i += ac + sc)
-      ram += g.slice(i + ac, i + ac + sc).reduce((v, x) => (v << 32n) | x, 0n);
-  }
-  const out: { compatible: string[]; gic?: 2 | 3; cpus: number; ram: bigint } = {
-    compatible,
-    cpus: cpuNodeNames(tree).length,
-    ram,
-  };
-  if (gic) out.gic = gic;
-  return out;
 }
 
 /** The root= device ImageBuilder derives from a LOAD_CMD like "load mmc 0:1" (find_root_dev). */
