@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Node, type Property, parseDts, read, type Tree } from '../../devicetree/index.js';
+import { Node, type Property, parseDts, read, type Tree } from '../../devicetree/index.js';
 import { formatRangeList } from '../../schema/index.js';
 
 export const MIRROR = '/work/.mirror/Xilinx+imagebuilder/repo';
@@ -203,4 +203,78 @@ export function dom0lessModel(tree: Tree): Dom0lessModel {
   model.dom0Modules.sort();
   for (const n of tree.root.walk()) if (n.prop('xen,passthrough')) model.passthrough.push(n.path);
   return model;
+}
+
+/**
+ * Applies the `fdt mknod` / `fdt set` lines of a U-Boot script to a tree, reading each line as
+ * U-Boot's hush splits it and each value as U-Boot's `fdt set` parses it (cmd/fdt.c: `<…>` cells
+ * by simple_strtoul with base 0, so "8001" is decimal and "0x8001" hex; `[…]` bytes; otherwise
+ * one string per word; nothing: an empty property). Other commands (load, fdt addr/resize/apply,
+ * setenv, boot) do not edit the tree and are skipped.
+ */
+export function applyUbootFdtScript(tree: Tree, script: string): Tree {
+  for (const line of script.split('\n')) {
+    const argv = hushWords(line);
+    if (argv[0] !== 'fdt' || (argv[1] !== 'mknod' && argv[1] !== 'set')) continue;
+    const node = tree.lookup(argv[2] ?? '');
+    if (!node) throw new Error(`script edits ${argv[2]}, which is not in the tree: ${line}`);
+    if (argv[1] === 'mknod') {
+      if (!node.child(argv[3]!)) node.addChild(new Node(argv[3]!));
+      continue;
+    }
+    node.setProp(argv[3]!, fdtSetValue(argv.slice(4)));
+  }
+  return tree;
+}
+
+function hushWords(line: string): string[] {
+  const out: string[] = [];
+  let cur: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === ' ' || c === '\t') {
+      if (cur !== undefined) out.push(cur);
+      cur = undefined;
+    } else if (c === '"') {
+      const end = line.indexOf('"', i + 1);
+      cur = (cur ?? '') + line.slice(i + 1, end < 0 ? line.length : end);
+      i = end < 0 ? line.length : end;
+    } else if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur = (cur ?? '') + line.slice(i + 1, end < 0 ? line.length : end);
+      i = end < 0 ? line.length : end;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur = (cur ?? '') + line[++i];
+    } else cur = (cur ?? '') + c;
+  }
+  if (cur !== undefined) out.push(cur);
+  return out;
+}
+
+function fdtSetValue(words: string[]): Uint8Array {
+  if (words.length === 0) return new Uint8Array();
+  const text = words.join(' ');
+  if (text.startsWith('<')) {
+    const cells = text
+      .slice(1, text.lastIndexOf('>'))
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '')
+      .map(strtoulBase0);
+    const out = new Uint8Array(cells.length * 4);
+    const dv = new DataView(out.buffer);
+    for (const [i, c] of cells.entries()) dv.setUint32(i * 4, c);
+    return out;
+  }
+  if (text.startsWith('[')) {
+    const bytes = text.slice(1, text.lastIndexOf(']')).trim().split(/\s+/).filter(Boolean);
+    return new Uint8Array(bytes.map((b) => Number.parseInt(b, 16)));
+  }
+  return new TextEncoder().encode(`${words.join('\0')}\0`);
+}
+
+/** simple_strtoul(s, _, 0): 0x hex, a leading 0 octal, else decimal; 32 bits kept. */
+function strtoulBase0(s: string): number {
+  const v = /^0x/i.test(s) ? BigInt(s) : /^0[0-7]+$/.test(s) ? BigInt(`0o${s.slice(1)}`) : BigInt(s);
+  return Number(v & 0xffffffffn);
 }
