@@ -6,6 +6,7 @@ export type QemuErrorCode =
   | 'BAD_MANIFEST' // the cache manifest is unreadable or not what setup-system.sh writes
   | 'BAD_SPEC' // a boot spec QEMU cannot express (a comma in a module command line, ...)
   | 'SPAWN' // QEMU could not be started, or a helper run of it failed
+  | 'BAD_REPORT' // a dom0's report lines do not fit together (chunks disagree, not JSON)
   | 'ABORTED'; // the caller's AbortSignal fired
 
 export class QemuError extends Error {

@@ -1,0 +1,151 @@
+// Builds a system whose dom0 runs Xen's real toolstack and boots it: the first build writes the
+// runtime domains' xl configs and images; they go into dombuild's toolstack initramfs, which
+// becomes the dom0 ramdisk of the second build (the plan must know its size). The xl configs of the
+// two builds are compared byte for byte: the dom0 carries exactly what `build` writes.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeArtifacts } from '../../builder/artifacts.js';
+import { OUTPUT_FILES } from '../../builder/emit-system.js';
+import { type PipelineResult, runPipeline } from '../../builder/pipeline/index.js';
+import type { Config } from '../../schema/config.js';
+import type { Diagnostic } from '../../schema/diagnostic.js';
+import { qemuArgv } from '../argv.js';
+import { locateAsset, xenAssetId } from '../assets.js';
+import { QemuError } from '../errors.js';
+import { type RunResult, runQemu } from '../runner.js';
+import { directBootSpec, domainExpectations } from '../system.js';
+import { type Dom0Report, readDom0Records } from './records.js';
+import {
+  runtimeDom0Expectations,
+  runtimeDomainFiles,
+  type ToolstackRelease,
+  toolstackDom0Initramfs,
+} from './runtime.js';
+
+export interface ToolstackBootInput {
+  /** The config's text and where it came from. */
+  text: string;
+  file: string;
+  configDir: string;
+  release: ToolstackRelease;
+  cacheRoot: string;
+  /** An empty scratch folder: both builds and the initramfs go here. */
+  workDir: string;
+  timeoutMs: number;
+  /** PATH to find QEMU (the board's tree is dumped with it). */
+  path: string;
+  /** Runs the final config through a change first (a test's deliberate fault). */
+  tamper?: (config: Config) => Config;
+  /** Rewrites an xl config after the build wrote it (a test's wrong encoding). */
+  tamperXl?: (domain: string, text: string) => string;
+  /** Wraps QEMU's command (e.g. so it dies with the test process). */
+  wrap?: (cmd: { command: string; args: string[] }) => { command: string; args: string[] };
+  signal?: AbortSignal;
+}
+
+export interface ToolstackBootResult {
+  config: Config;
+  run: RunResult;
+  dom0: Dom0Report;
+  outDir: string;
+}
+
+export class ToolstackBuildError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(
+      `the build failed: ${diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.id}: ${d.message}`)
+        .join('; ')}`,
+    );
+  }
+}
+
+async function build(
+  input: ToolstackBootInput,
+  outDir: string,
+  dom0Ramdisk: string,
+  only: string[],
+): Promise<PipelineResult & { config: Config }> {
+  const xen = locateAsset(input.cacheRoot, xenAssetId(input.release, 'arm64')).path;
+  const r = await runPipeline({
+    text: input.text,
+    file: input.file,
+    configDir: input.configDir,
+    cwd: input.configDir,
+    board: { qemu: 'auto', path: input.path },
+    until: 'emit',
+    adjust: (config) => {
+      if (!config.dom0) throw new QemuError('BAD_SPEC', 'a toolstack dom0 needs a dom0 in the config');
+      const c: Config = {
+        ...config,
+        xen: { ...config.xen, release: input.release, image: { kind: 'file', path: xen } },
+        boot: { ...config.boot, method: 'direct' },
+        dom0: { ...config.dom0, ramdisk: { kind: 'file', path: dom0Ramdisk } },
+      };
+      return input.tamper ? input.tamper(c) : c;
+    },
+    outputs: () => ({
+      hashImages: false,
+      readImageBytes: false,
+      bootRoot: outDir,
+      outDir,
+      only: new Set(only) as never,
+      dynamic: false,
+      timestamp: 0,
+    }),
+  });
+  if (!r.config || !r.built || r.reached !== 'emit') throw new ToolstackBuildError(r.diagnostics);
+  const files = new Map(r.built.files);
+  if (input.tamperXl) {
+    for (const [name, bytes] of files) {
+      const m = /^xl\/(.+)\.cfg$/.exec(name);
+      if (m)
+        files.set(
+          name,
+          new TextEncoder().encode(input.tamperXl(m[1] as string, new TextDecoder().decode(bytes))),
+        );
+    }
+  }
+  await writeArtifacts(files, outDir);
+  return { ...r, config: r.config, built: { ...r.built, files } };
+}
+
+export async function bootWithToolstack(input: ToolstackBootInput): Promise<ToolstackBootResult> {
+  // Pass 1: the xl configs and runtime images, planned around a stand-in ramdisk.
+  const standIn = join(input.workDir, 'dom0-standin.img');
+  writeFileSync(standIn, new Uint8Array(4096));
+  const first = await build(input, join(input.workDir, 'xl-pass'), standIn, ['xl']);
+  const runtime = runtimeDomainFiles(first.config, input.configDir, join(input.workDir, 'xl-pass'));
+  const initrd = join(input.workDir, 'dom0-toolstack.cpio.gz');
+  writeFileSync(initrd, toolstackDom0Initramfs(input.cacheRoot, input.release, runtime));
+
+  // Pass 2: the system that boots, with the toolstack initramfs as the dom0 ramdisk.
+  const outDir = join(input.workDir, 'out');
+  const second = await build(input, outDir, initrd, ['dtb', 'xl']);
+  for (const r of runtime) {
+    const again = second.built?.files.get(`xl/${r.name}.cfg`);
+    if (!again || Buffer.compare(Buffer.from(again), Buffer.from(r.config)) !== 0) {
+      throw new QemuError('BAD_SPEC', `the two builds wrote different xl configs for ${r.name}`);
+    }
+  }
+  const plan = second.plan;
+  const board = second.board;
+  if (!plan || !board) throw new ToolstackBuildError(second.diagnostics);
+  const systemDtb = second.built?.files.get(OUTPUT_FILES.systemDtb) as Uint8Array;
+  const boot = domainExpectations(second.config, systemDtb, new Map());
+  const expectations = [
+    ...boot.expectations.filter((e) => e.domain !== 'dom0'),
+    ...runtimeDom0Expectations(),
+  ];
+  const command = qemuArgv(directBootSpec(board, plan, outDir));
+  const opts: Parameters<typeof runQemu>[0] = {
+    command: input.wrap ? input.wrap(command) : command,
+    expectations,
+    timeoutMs: input.timeoutMs,
+    firstOutputTimeoutMs: 30_000,
+  };
+  if (input.signal) opts.signal = input.signal;
+  const run = await runQemu(opts);
+  return { config: second.config, run, dom0: readDom0Records(run.console.split('\n')), outDir };
+}

@@ -1,0 +1,160 @@
+// The toolstack dom0's initramfs, written by dombuild's own cpio writer: Debian's busybox-static,
+// the toolstack root setup-system.sh unpacked for the Xen release (xl, xenstored, xenconsoled,
+// xen-init-dom0, init-dom0less, the xenstore client and every shared library in the root, with the
+// root's own libc and loader), the Xen driver modules of the dom0's kernel, and every runtime
+// domain's xl config with the images it names, at the paths it names them.
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CpioEntry, writeCpio } from '../../images/cpio.js';
+import { gzip } from '../../images/gzip.js';
+import { QemuError } from '../errors.js';
+import { dom0Init, dom0XlConfigPath } from './init.js';
+
+/** The Xen drivers a toolstack dom0 loads, in an order that satisfies their dependencies. */
+export const DOM0_MODULES = [
+  'xen-privcmd.ko',
+  'xenfs.ko', // needs xen-privcmd
+  'xen-evtchn.ko',
+  'xen-gntdev.ko',
+  'xen-gntalloc.ko',
+] as const;
+
+const XENSTORE_CLIENTS = [
+  'xenstore-ls',
+  'xenstore-read',
+  'xenstore-list',
+  'xenstore-write',
+  'xenstore-exists',
+];
+const APPLETS = ['sh', 'mount', 'mkdir', 'sleep'];
+
+export interface RuntimeDomainFiles {
+  name: string;
+  /** The xl config as `build` wrote it. */
+  config: Uint8Array;
+  /** Every file the config names (kernel, ramdisk), at its absolute path in the dom0. */
+  files: { path: string; data: Uint8Array }[];
+}
+
+export interface Dom0InitramfsInput {
+  /** Debian's static busybox for arm64. */
+  busybox: Uint8Array;
+  /** The unpacked toolstack root (`<cache>/debs/xen-toolstack-<release>-arm64-<suite>`). */
+  toolstackRoot: string;
+  /** The release whose binaries the root holds, e.g. "4.17". */
+  release: string;
+  /** The kernel's `drivers/xen` module folder. */
+  modulesDir: string;
+  /** In creation order. */
+  runtime: readonly RuntimeDomainFiles[];
+}
+
+/** Files of the root the dom0 runs, by path relative to the root. */
+function wanted(release: string): (rel: string) => boolean {
+  const bin = new RegExp(
+    `^usr/lib/xen-${release.replace('.', '\\.')}/bin/(xl|xenstored|xenconsoled|xen-init-dom0|init-dom0less)$`,
+  );
+  const lib = /^(usr\/)?lib\/(aarch64-linux-gnu\/)?(ld-linux-aarch64\.so\.1|lib[^/]+\.so(\.[0-9.]+)?)$/;
+  return (rel) => bin.test(rel) || lib.test(rel) || rel === 'usr/bin/xenstore' || rel === 'etc/xen/xl.conf';
+}
+
+function walk(root: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(root, rel)).sort()) {
+    const path = rel ? `${rel}/${name}` : name;
+    const st = lstatSync(join(root, path));
+    if (st.isDirectory()) out.push(...walk(root, path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Adds an entry after its missing parent directories. */
+class Tree {
+  readonly entries: CpioEntry[] = [];
+  private readonly seen = new Set<string>();
+
+  dir(path: string): void {
+    if (path === '' || this.seen.has(path)) return;
+    const at = path.lastIndexOf('/');
+    if (at > 0) this.dir(path.slice(0, at));
+    this.seen.add(path);
+    this.entries.push({ path, type: 'dir', mode: 0o755 });
+  }
+
+  add(e: CpioEntry): void {
+    if (this.seen.has(e.path)) throw new QemuError('BAD_SPEC', `${e.path} is in the dom0 twice`);
+    const at = e.path.lastIndexOf('/');
+    if (at > 0) this.dir(e.path.slice(0, at));
+    this.seen.add(e.path);
+    this.entries.push(e);
+  }
+
+  has(path: string): boolean {
+    return this.seen.has(path);
+  }
+}
+
+export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
+  if (input.busybox.length < 4 || input.busybox[0] !== 0x7f || input.busybox[1] !== 0x45) {
+    throw new QemuError('BAD_SPEC', 'busybox is not an ELF binary', 'busybox');
+  }
+  const t = new Tree();
+  for (const d of ['bin', 'sbin', 'dev', 'proc', 'sys', 'tmp', 'run', 'usr/bin', 'usr/sbin']) t.dir(d);
+  t.add({ path: 'dev/console', type: 'chardev', mode: 0o600, major: 5, minor: 1 });
+  t.add({ path: 'bin/busybox', type: 'file', mode: 0o755, data: input.busybox });
+  for (const a of APPLETS) t.add({ path: `bin/${a}`, type: 'symlink', mode: 0o777, linkTarget: 'busybox' });
+
+  const keep = wanted(input.release);
+  const files = walk(input.toolstackRoot).filter(keep);
+  if (!files.includes(`usr/lib/xen-${input.release}/bin/xl`)) {
+    throw new QemuError('MISSING_ASSET', `no xl for Xen ${input.release}`, input.toolstackRoot);
+  }
+  // A merged-/usr root (trixie) keeps its loader in usr/lib; binaries ask for /lib/ld-linux-*.
+  if (!files.some((f) => f.startsWith('lib/'))) {
+    t.add({ path: 'lib', type: 'symlink', mode: 0o777, linkTarget: 'usr/lib' });
+  }
+  for (const rel of files) {
+    const abs = join(input.toolstackRoot, rel);
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) {
+      t.add({ path: rel, type: 'symlink', mode: 0o777, linkTarget: readlinkSync(abs) });
+    } else {
+      t.add({ path: rel, type: 'file', mode: st.mode & 0o7777, data: readFileSync(abs) });
+    }
+  }
+  // The client picks its operation from the name it is called by.
+  for (const c of XENSTORE_CLIENTS) {
+    t.add({ path: `usr/bin/${c}`, type: 'symlink', mode: 0o777, linkTarget: 'xenstore' });
+  }
+
+  for (const m of DOM0_MODULES) {
+    const file = m === 'xenfs.ko' ? join(input.modulesDir, 'xenfs', m) : join(input.modulesDir, m);
+    let data: Uint8Array;
+    try {
+      data = readFileSync(file);
+    } catch {
+      throw new QemuError('MISSING_ASSET', `module ${m} is absent`, file);
+    }
+    t.add({ path: `dombuild/modules/${m}`, type: 'file', mode: 0o644, data });
+  }
+
+  for (const r of input.runtime) {
+    t.add({ path: dom0XlConfigPath(r.name).slice(1), type: 'file', mode: 0o644, data: r.config });
+    for (const f of r.files) {
+      if (!f.path.startsWith('/') || f.path.split('/').some((p) => p === '..')) {
+        throw new QemuError('BAD_SPEC', `${r.name}: ${f.path} is not an absolute path`, f.path);
+      }
+      // Two runtime domains may name one image; the second copy is the same file.
+      if (!t.has(f.path.slice(1))) t.add({ path: f.path.slice(1), type: 'file', mode: 0o644, data: f.data });
+    }
+  }
+
+  const init = dom0Init({
+    xenBin: `/usr/lib/xen-${input.release}/bin`,
+    modules: DOM0_MODULES,
+    runtime: input.runtime.map((r) => r.name),
+  });
+  t.add({ path: 'init', type: 'file', mode: 0o755, data: new TextEncoder().encode(init) });
+  return gzip(writeCpio(t.entries));
+}

@@ -1,0 +1,106 @@
+// From a built system to what its toolstack dom0 needs: the runtime domains' xl configs as `build`
+// wrote them with the images they name, the cached toolstack of the config's Xen release, and what
+// the runner waits for (the dom0's last record and each runtime probe's marker).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, posix, resolve } from 'node:path';
+import { defaultProbeMarker } from '../../builder/image-files.js';
+import type { Config } from '../../schema/config.js';
+import { parseXlConfig } from '../../xen-formats/xl/parse.js';
+import { type AssetId, locateAsset, type ManifestEntry, readManifest } from '../assets.js';
+import type { Expectation } from '../console.js';
+import { QemuError } from '../errors.js';
+import { dom0Initramfs, type RuntimeDomainFiles } from './initramfs.js';
+import { DOM0_DONE_PATTERN } from './records.js';
+
+/** The xl keys whose values are files the toolstack reads from dom0's filesystem. */
+const FILE_KEYS = ['kernel', 'ramdisk', 'device_tree'];
+
+/** The domains the toolstack creates (`boot: false`), in config order: xl creates them in it. */
+export function runtimeDomains(config: Config): string[] {
+  return config.domains.filter((d) => !d.boot).map((d) => d.name);
+}
+
+/**
+ * Each runtime domain's `xl/<name>.cfg` from `outDir` and the files it names: an image `build`
+ * generated (a probe) is in `outDir`, a file the config names is read from where the config says.
+ */
+export function runtimeDomainFiles(config: Config, configDir: string, outDir: string): RuntimeDomainFiles[] {
+  return config.domains
+    .filter((d) => !d.boot)
+    .map((d) => {
+      const cfgFile = join(outDir, 'xl', `${d.name}.cfg`);
+      if (!existsSync(cfgFile)) {
+        throw new QemuError('MISSING_ASSET', `build wrote no xl config for ${d.name}`, cfgFile);
+      }
+      const text = readFileSync(cfgFile);
+      const sources = new Map<string, string>();
+      const own = [d.kernel.kind === 'file' ? d.kernel.path : undefined, d.ramdisk?.path];
+      for (const p of own) if (p) sources.set(posix.basename(p), resolve(configDir, p));
+      const files: RuntimeDomainFiles['files'] = [];
+      const values = parseXlConfig(new TextDecoder().decode(text)).values;
+      for (const key of FILE_KEYS) {
+        const v = values.get(key)?.value;
+        if (typeof v !== 'string') continue;
+        const base = posix.basename(v);
+        const src = sources.get(base) ?? join(outDir, base);
+        if (!existsSync(src)) {
+          throw new QemuError(
+            'MISSING_ASSET',
+            `${d.name}: ${key} = "${v}" names no built or given file`,
+            src,
+          );
+        }
+        files.push({ path: v, data: readFileSync(src) });
+      }
+      return { name: d.name, config: text, files };
+    });
+}
+
+export type ToolstackRelease = '4.17' | '4.20';
+
+/** The cached toolstack root, dom0 kernel modules and busybox for a release. */
+export function toolstackAssets(
+  cacheRoot: string,
+  release: ToolstackRelease,
+  manifest: ManifestEntry[] = readManifest(cacheRoot),
+): { toolstackRoot: string; modulesDir: string; busybox: string } {
+  const xl = locateAsset(cacheRoot, `xen-toolstack-${release}-arm64` as AssetId, manifest).path;
+  return {
+    // <root>/usr/lib/xen-<release>/bin/xl
+    toolstackRoot: dirname(dirname(dirname(dirname(dirname(xl))))),
+    modulesDir: locateAsset(cacheRoot, 'linux-xen-modules-arm64', manifest).path,
+    busybox: locateAsset(cacheRoot, 'busybox-arm64', manifest).path,
+  };
+}
+
+/** The dom0 initramfs for a built system: Debian's toolstack of `release` and its runtime domains. */
+export function toolstackDom0Initramfs(
+  cacheRoot: string,
+  release: ToolstackRelease,
+  runtime: readonly RuntimeDomainFiles[],
+): Uint8Array {
+  const a = toolstackAssets(cacheRoot, release);
+  return dom0Initramfs({
+    busybox: readFileSync(a.busybox),
+    toolstackRoot: a.toolstackRoot,
+    modulesDir: a.modulesDir,
+    release,
+    runtime,
+  });
+}
+
+/**
+ * What a run of a system with a toolstack dom0 waits for on the console: the dom0's final record
+ * (every step ran, the census and the runtime guests' console logs were read). A runtime guest's
+ * own output never reaches Xen's console (its consoles, vpl011 included, are served by xenconsoled
+ * in dom0), so the runtime domains are judged from the dom0's records (runtimeVerdicts).
+ */
+export function runtimeDom0Expectations(): Expectation[] {
+  return [{ domain: 'dom0', match: DOM0_DONE_PATTERN, domid: 0 }];
+}
+
+/** What a runtime probe prints when it is up. */
+export function runtimeMarker(config: Config, domain: string): string | undefined {
+  const d = config.domains.find((x) => x.name === domain);
+  return d?.kernel.kind === 'probe' ? (d.kernel.marker ?? defaultProbeMarker(d.name)) : undefined;
+}
