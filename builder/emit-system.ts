@@ -8,6 +8,7 @@ import { writeDtb } from '../devicetree/dtb.js';
 import type { Tree } from '../devicetree/tree.js';
 import { probeGuestImage, XEN_VPL011_BASE } from '../images/probe.js';
 import { writeScriptImage } from '../images/uimage.js';
+import type { BoardFacts } from '../schema/board-facts.js';
 import type { Config } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
 import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from './createdomain-args.js';
@@ -68,6 +69,8 @@ export interface BuildInput {
    * byte); writeDtb(boardTree) when absent (QEMU boards, whose random seeds are left out).
    */
   boardDtb?: Uint8Array;
+  /** What the checks knew of the board (the pipeline's); derived from `board` when absent. */
+  boardFacts?: BoardFacts;
   plan: BootPlan;
   images: ResolvedImage[];
   /** Bytes of the images read from disk, by plan name (needed for the FIT only). */
@@ -229,7 +232,7 @@ export function buildSystem(input: BuildInput): BuildResult {
     }
     try {
       if (board.arch !== 'arm32') {
-        const opts = { arch: board.arch, board: toBoardFacts(board), images: refs };
+        const opts = { arch: board.arch, board: input.boardFacts ?? toBoardFacts(board), images: refs };
         files.set(OUTPUT_FILES.createdomainBin, buildBlobFromConfig(config, opts).bytes);
       }
     } catch (e) {

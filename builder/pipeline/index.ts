@@ -232,7 +232,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       imageBytes: wantBytes ? await readImageBytes(imgs.images) : new Map(),
       ...emit,
     };
-    if (result.boardFileBytes) buildInput.boardDtb = result.boardFileBytes;
+    // The board's bytes are made once: the file's own, else the ones the plan sized.
+    buildInput.boardDtb = result.boardFileBytes ?? (result.boardDtb as Uint8Array);
+    if (result.facts) buildInput.boardFacts = result.facts;
     result.built = buildSystem(buildInput);
   }
   add(result.built.diagnostics);
