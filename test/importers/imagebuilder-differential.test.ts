@@ -10,7 +10,7 @@
 // fails the file instead of skipping. A fixture using a variable the checked-out revision does not
 // read (the Xilinx mirror stops at 2023.2) is not judged by that revision, and the test says which.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,9 +79,9 @@ const tools = requireTools(
 );
 const skip = typeof checkout === 'string' ? checkout : !tools.available ? tools.reason : undefined;
 
-const fixtures = spawnSync('ls', [FIXTURES], { encoding: 'utf8' })
-  .stdout.split('\n')
-  .filter((f) => f.endsWith('.cfg'));
+const fixtures = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.cfg'))
+  .sort();
 
 /** The variables of a fixture that the checked-out revision never mentions. */
 function unread(fixture: string, script: string): string[] {

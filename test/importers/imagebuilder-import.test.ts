@@ -326,3 +326,37 @@ describe('import xl shares the report format', () => {
     ]);
   });
 });
+
+describe('the CLI around the import', () => {
+  it('--root: paths are relative to ImageBuilder -d folder in the config and to the YAML in the output', async () => {
+    const dir = mkdtempSync(join(scratch, 'root-'));
+    const { mkdirSync, renameSync } = await import('node:fs');
+    mkdirSync(join(dir, 'binaries'));
+    stage(join(dir, 'binaries'), 'xen-ci-dom0less.cfg');
+    mkdirSync(join(dir, 'cfg'));
+    renameSync(join(dir, 'binaries', 'config'), join(dir, 'cfg', 'config'));
+    const r = await runCliCaptured(
+      ['import', 'imagebuilder', 'cfg/config', '--root', 'binaries', '-o', 'system.yaml'],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const y = parse(readFileSync(join(dir, 'system.yaml'), 'utf8')) as Yaml;
+    expect(y.xen.image).toBe('binaries/xen');
+    expect(y.board).toMatchObject({ name: 'qemu-virt-arm64', dtb: 'binaries/virt.dtb' });
+    expect((await runCliCaptured(['validate', 'system.yaml'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('usage errors exit 2: a bad --xen-release, an xl-only flag, an unwritable -o', async () => {
+    const dir = mkdtempSync(join(scratch, 'usage-'));
+    stage(dir, 'xen-ci-dom0less.cfg');
+    const run = (argv: string[]) => runCliCaptured(argv, { cwd: dir });
+    expect((await run(['import', 'imagebuilder', 'config', '--xen-release', '4.1'])).code).toBe(2);
+    expect((await run(['import', 'imagebuilder', 'config', '--arch', 'arm64'])).code).toBe(2);
+    expect((await run(['import', 'xl', 'config', '--root', '.'])).code).toBe(2);
+    expect((await run(['import', 'imagebuilder', 'config', '-o', 'no/such/dir/system.yaml'])).code).toBe(2);
+    const ok = await run(['import', 'imagebuilder', 'config', '--xen-release', '4.20']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ {2}release: "4\.20"$/m);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
