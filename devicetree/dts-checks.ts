@@ -15,6 +15,36 @@ export interface CheckOptions {
 const NODE_CHARS = /^[a-zA-Z0-9,._+\-@]*$/;
 const PROP_CHARS = /^[a-zA-Z0-9,._+*#?-]*$/;
 
+/**
+ * What the name and phandle checks find, as their codes and messages. The checks below and
+ * tree-checks.ts (the same checks on a finished tree) both judge through these, so the two
+ * paths cannot drift apart.
+ */
+export const verdicts = {
+  nodeNameChars: (name: string) => (NODE_CHARS.test(name) ? undefined : 'bad character in node name'),
+  nodeNameFormat(name: string): string | undefined {
+    const at = name.indexOf('@');
+    return at >= 0 && name.indexOf('@', at + 1) >= 0 ? "multiple '@' characters in node name" : undefined;
+  },
+  propertyNameChars: (name: string) => (PROP_CHARS.test(name) ? undefined : 'bad character in property name'),
+  nameIsString: (v: Uint8Array) => (isOneString(v) ? undefined : 'property is not a string'),
+  /** undefined when the "name" property is the redundant copy of the node's base name. */
+  nameProperty(basename: string, v: Uint8Array): string | undefined {
+    let same = v.length === basename.length + 1;
+    for (let k = 0; same && k < basename.length; k++) same = v[k] === (basename.charCodeAt(k) & 0xff);
+    return same ? undefined : '"name" property is incorrect';
+  },
+  phandleLength: (name: string, v: Uint8Array) =>
+    v.length === 4 ? undefined : `bad length (${v.length}) ${name} property`,
+  /** The phandle a 4-byte value holds, or the message when it is not a usable one. */
+  phandleValue(name: string, v: Uint8Array): number | string {
+    const ph = u32(v, 0);
+    return ph === 0 || ph === 0xffffffff ? `bad value (0x${ph.toString(16)}) in ${name} property` : ph;
+  },
+  phandleMismatch: "mismatching 'phandle' and 'linux,phandle' properties",
+  phandleDuplicated: (ph: number) => `duplicated phandle 0x${ph.toString(16)}`,
+};
+
 export function runChecks(root: LiveNode, opts: CheckOptions): void {
   fillFullpaths(root, '');
   const ctx = new Ctx(root, opts);
@@ -109,23 +139,27 @@ class Ctx {
   }
 
   nodeNameChars(node: LiveNode): void {
-    if (!NODE_CHARS.test(node.name)) this.fail(node, undefined, 'NAME', 'bad character in node name');
+    const bad = verdicts.nodeNameChars(node.name);
+    if (bad) this.fail(node, undefined, 'NAME', bad);
   }
 
   nodeNameFormat(node: LiveNode): void {
-    const at = node.name.indexOf('@');
-    if (at >= 0 && node.name.indexOf('@', at + 1) >= 0)
-      this.fail(node, undefined, 'NAME', "multiple '@' characters in node name");
+    const bad = verdicts.nodeNameFormat(node.name);
+    if (bad) this.fail(node, undefined, 'NAME', bad);
   }
 
   propertyNameChars(node: LiveNode): void {
-    for (const p of node.liveProps())
-      if (!PROP_CHARS.test(p.name)) this.fail(node, p, 'NAME', 'bad character in property name');
+    for (const p of node.props) {
+      if (p.deleted) continue;
+      const bad = verdicts.propertyNameChars(p.name);
+      if (bad) this.fail(node, p, 'NAME', bad);
+    }
   }
 
   nameIsString(node: LiveNode): void {
     const p = node.getProp('name');
-    if (p && !isOneString(p.value.bytes)) this.fail(node, p, 'VALUE', 'property is not a string');
+    const bad = p && verdicts.nameIsString(p.value.bytes);
+    if (bad) this.fail(node, p, 'VALUE', bad);
   }
 
   /** A "name" property equal to the node's base name is redundant and dropped; any other is an error. */
@@ -133,12 +167,8 @@ class Ctx {
     // dtc looks at the first "name" in the list, deleted or not.
     const i = node.props.findIndex((p) => p.name === 'name');
     if (i < 0) return;
-    const p = node.props[i]!;
-    const base = node.basename;
-    const v = p.value.bytes;
-    const same =
-      v.length === base.length + 1 && [...base].every((ch, k) => v[k] === (ch.charCodeAt(0) & 0xff));
-    if (!same) this.fail(node, undefined, 'VALUE', '"name" property is incorrect');
+    const bad = verdicts.nameProperty(node.basename, node.props[i]!.value.bytes);
+    if (bad) this.fail(node, undefined, 'VALUE', bad);
     node.props.splice(i, 1);
   }
 
@@ -175,8 +205,8 @@ class Ctx {
   private phandleProp(node: LiveNode, name: string): number {
     const p = node.getProp(name);
     if (!p) return 0;
-    if (p.value.bytes.length !== 4)
-      this.fail(node, p, 'PHANDLE', `bad length (${p.value.bytes.length}) ${name} property`);
+    const badLength = verdicts.phandleLength(name, p.value.bytes);
+    if (badLength) this.fail(node, p, 'PHANDLE', badLength);
     const ref = p.value.markers.find((m) => m.kind === 'phandle');
     if (ref) {
       // `phandle = <&self>` asks for a phandle to be allocated; anything else is nonsense.
@@ -184,9 +214,8 @@ class Ctx {
         this.fail(node, undefined, 'PHANDLE', `${name} is a reference to another node`);
       return 0;
     }
-    const v = u32(p.value.bytes, 0);
-    if (v === 0 || v === 0xffffffff)
-      this.fail(node, p, 'PHANDLE', `bad value (0x${v.toString(16)}) in ${name} property`);
+    const v = verdicts.phandleValue(name, p.value.bytes);
+    if (typeof v === 'string') this.fail(node, p, 'PHANDLE', v);
     return v;
   }
 
@@ -194,13 +223,11 @@ class Ctx {
     let ph = this.phandleProp(node, 'phandle');
     const linux = this.phandleProp(node, 'linux,phandle');
     if (!ph && !linux) return;
-    if (linux && ph && ph !== linux)
-      this.fail(node, undefined, 'PHANDLE', "mismatching 'phandle' and 'linux,phandle' properties");
+    if (linux && ph && ph !== linux) this.fail(node, undefined, 'PHANDLE', verdicts.phandleMismatch);
     if (linux && !ph) ph = linux;
     // Only nodes before this one in document order have phandles yet.
     const other = this.explicit.get(ph);
-    if (other && other !== node)
-      this.fail(node, undefined, 'PHANDLE', `duplicated phandle 0x${ph.toString(16)}`);
+    if (other && other !== node) this.fail(node, undefined, 'PHANDLE', verdicts.phandleDuplicated(ph));
     node.phandle = ph;
     if (!this.explicit.has(ph)) this.explicit.set(ph, node);
   }
@@ -230,10 +257,10 @@ class Ctx {
         if (!target) {
           if (!this.opts.plugin)
             this.fail(node, undefined, 'REF', `reference to non-existent node or label "${m.ref}"`);
-          p.value.bytes.splice(m.offset, 4, 0xff, 0xff, 0xff, 0xff);
+          setCell(p.value.bytes, m.offset, 0xffffffff);
           continue;
         }
-        p.value.bytes.splice(m.offset, 4, ...cell(this.phandleOf(target)));
+        setCell(p.value.bytes, m.offset, this.phandleOf(target));
         target.referenced = true;
       }
     }
@@ -247,8 +274,13 @@ class Ctx {
         if (m.kind !== 'path') continue;
         const target = this.byRef(m.ref);
         if (!target) this.fail(node, undefined, 'REF', `reference to non-existent node or label "${m.ref}"`);
-        const path = [...bytesOf(target.fullpath), 0];
-        p.value.bytes.splice(m.offset, 0, ...path);
+        const path = bytesOf(`${target.fullpath}\0`);
+        const old = p.value.bytes;
+        const grown = new Uint8Array(old.length + path.length);
+        grown.set(old.subarray(0, m.offset));
+        grown.set(path, m.offset);
+        grown.set(old.subarray(m.offset), m.offset + path.length);
+        p.value.bytes = grown;
         for (let j = i + 1; j < marks.length; j++) marks[j]!.offset += path.length;
         target.referenced = true;
       }
@@ -284,11 +316,13 @@ class Ctx {
     const refs = this.refs((target) => !target);
     if (refs.length === 0) return;
     const fixups = this.rootChild('__fixups__');
+    const append = new Appender();
     for (const { node, prop, mark } of refs) {
       if (node.fullpath.includes(':') || prop.name.includes(':'))
         this.fail(node, prop, 'REF', 'arguments should not contain ":"');
-      appendTo(fixups, mark.ref, [...bytesOf(`${node.fullpath}:${prop.name}:${mark.offset}`), 0], 'string');
+      append.to(fixups, mark.ref, bytesOf(`${node.fullpath}:${prop.name}:${mark.offset}\0`), 'string');
     }
+    append.finish();
   }
 
   /** Overlays: where the overlay refers to its own nodes, mirrored under __local_fixups__. */
@@ -296,6 +330,7 @@ class Ctx {
     const refs = this.refs((target) => !!target);
     if (refs.length === 0) return;
     const local = this.rootChild('__local_fixups__');
+    const append = new Appender();
     for (const { node, prop, mark } of refs) {
       const names: string[] = [];
       for (let n: LiveNode | undefined = node; n?.parent; n = n.parent) names.unshift(n.name);
@@ -308,8 +343,9 @@ class Ctx {
         }
         at = next;
       }
-      appendTo(at, prop.name, cell(mark.offset), 32);
+      append.to(at, prop.name, cell(mark.offset), 32);
     }
+    append.finish();
   }
 
   private refs(keep: (target: LiveNode | undefined) => boolean) {
@@ -331,40 +367,76 @@ class Ctx {
   }
 }
 
-function appendTo(node: LiveNode, name: string, bytes: number[], piece: 'string' | 32): void {
-  const p = node.getProp(name);
-  if (p) {
-    p.value.bytes.push(...bytes);
+/**
+ * Appends to properties that many references extend (one __fixups__ entry per reference to a
+ * label): the parts are gathered and each value is joined once, so the work stays linear.
+ */
+class Appender {
+  private readonly parts = new Map<LiveProp, Uint8Array[]>();
+
+  to(node: LiveNode, name: string, bytes: Uint8Array, piece: 'string' | 32): void {
+    let p = node.getProp(name);
+    if (!p) {
+      p = { name, value: { bytes: new Uint8Array(0), markers: [], pieces: [] }, labels: [], deleted: false };
+      node.props.push(p);
+    }
+    let list = this.parts.get(p);
+    if (!list) {
+      list = [p.value.bytes];
+      this.parts.set(p, list);
+    }
+    list.push(bytes);
     p.value.pieces.push(piece);
-  } else {
-    node.props.push({ name, value: { bytes, markers: [], pieces: [piece] }, labels: [], deleted: false });
+  }
+
+  finish(): void {
+    for (const [p, list] of this.parts) {
+      const out = new Uint8Array(list.reduce((n, b) => n + b.length, 0));
+      let o = 0;
+      for (const b of list) {
+        out.set(b, o);
+        o += b.length;
+      }
+      p.value.bytes = out;
+    }
+    this.parts.clear();
   }
 }
 
 function stringProp(name: string, s: string): LiveProp {
   return {
     name,
-    value: { bytes: [...bytesOf(s), 0], markers: [], pieces: ['string'] },
+    value: { bytes: bytesOf(`${s}\0`), markers: [], pieces: ['string'] },
     labels: [],
     deleted: false,
   };
 }
 
-function bytesOf(s: string): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+/** One byte per char: paths and names here are byte strings already. */
+function bytesOf(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
   return out;
 }
 
-function cell(v: number): number[] {
-  return [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+function cell(v: number): Uint8Array {
+  const out = new Uint8Array(4);
+  setCell(out, 0, v);
+  return out;
 }
 
-function u32(b: number[], o: number): number {
+function setCell(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
+function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
-function isOneString(b: number[]): boolean {
+function isOneString(b: Uint8Array): boolean {
   if (b.length === 0 || b[b.length - 1] !== 0) return false;
   for (let i = 0; i < b.length - 1; i++) if (b[i] === 0) return false;
   return true;

@@ -164,7 +164,9 @@ export class Lexer {
   /** Files currently open, for the include-depth cap. */
   private depth = 0;
   private total = 0;
-  private lastPos: SourcePos | undefined;
+  private lastFile: string | undefined;
+  private lastLine = 0;
+  private lastCol = 0;
 
   constructor(
     text: string,
@@ -218,16 +220,28 @@ export class Lexer {
           continue;
         }
         // Like dtc, the end of input is reported where the last thing read (even a comment) began.
-        return this.tok('EOF', this.lastPos ?? this.here());
+        const last =
+          this.lastFile === undefined
+            ? this.here()
+            : { file: this.lastFile, line: this.lastLine, col: this.lastCol };
+        return this.tok('EOF', last);
+      }
+      const start = s.i;
+      const rule = this.match(s.text, start);
+      const len = this.bestLen;
+      // Where the last thing read began, for the end of input; kept as numbers, because
+      // whitespace and comments make no token and need no position object.
+      this.lastFile = s.file;
+      this.lastLine = s.line;
+      this.lastCol = s.col;
+      if (rule === 'skip') {
+        this.advance(len);
+        continue;
       }
       const pos = this.here();
-      this.lastPos = pos;
-      const m = this.match(s.text, s.i);
-      const text = s.text.slice(s.i, s.i + m.len);
-      this.advance(m.len);
-      switch (m.rule) {
-        case 'skip':
-          continue;
+      const text = rule === 'string' || rule === 'char' ? '' : s.text.slice(start, start + len);
+      this.advance(len);
+      switch (rule) {
         case 'include': {
           const q = text.indexOf('"');
           const name = resolveInclude(text.slice(q + 1, text.length - 1), s.file);
@@ -242,11 +256,11 @@ export class Lexer {
         }
         case 'string': {
           const t = this.tok('STRING', pos);
-          t.bytes = Uint8Array.from(decodeEscapes(s.text, s.i - m.len + 1, s.i - 1, pos));
+          t.bytes = Uint8Array.from(decodeEscapes(s.text, start + 1, s.i - 1, pos));
           return t;
         }
         case 'keyword': {
-          const kind = m.kind!;
+          const kind = this.bestKind!;
           if (kind === 'V1' || kind === 'MEMRESERVE' || kind === 'BITS') this.state = 'V1';
           else if (kind === 'DEL_PROP' || kind === 'DEL_NODE' || kind === 'OMIT') this.state = 'PROPNODENAME';
           return this.tok(kind, pos);
@@ -264,7 +278,7 @@ export class Lexer {
           return t;
         }
         case 'char': {
-          const bytes = decodeEscapes(s.text, s.i - m.len + 1, s.i - 1, pos);
+          const bytes = decodeEscapes(s.text, start + 1, s.i - 1, pos);
           if (bytes.length === 0) throw new DtsError(pos, 'empty character literal', 'LEX');
           if (bytes.length > 1)
             throw new DtsError(pos, `character literal has ${bytes.length} characters instead of 1`, 'LEX');
@@ -345,7 +359,8 @@ export class Lexer {
     }
   }
 
-  private match(t: string, i: number): { rule: Rule; len: number; kind?: TokenKind } {
+  /** The winning rule; its length and keyword kind are left in bestLen and bestKind. */
+  private match(t: string, i: number): Rule {
     const st = this.state;
     this.bestRule = 'char1';
     this.bestLen = 0;
@@ -411,9 +426,7 @@ export class Lexer {
     }
     if (cls & OP_START && TWO_CHAR_OPS.includes(t.slice(i, i + 2))) this.offer('op', 2);
     if (c !== 10) this.offer('char1', 1);
-    return this.bestKind
-      ? { rule: this.bestRule, len: this.bestLen, kind: this.bestKind }
-      : { rule: this.bestRule, len: this.bestLen };
+    return this.bestRule;
   }
 }
 

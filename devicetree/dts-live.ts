@@ -23,7 +23,8 @@ export interface Marker {
 export type Piece = 'string' | 'bytes' | 'file' | 8 | 16 | 32 | 64;
 
 export interface LiveValue {
-  bytes: number[];
+  /** The value as it goes into the DTB; shared, never copied, with the Tree built from it. */
+  bytes: Uint8Array;
   markers: Marker[];
   pieces: Piece[];
 }
@@ -68,11 +69,13 @@ export class LiveNode {
   }
 
   getProp(name: string): LiveProp | undefined {
-    return this.props.find((p) => !p.deleted && p.name === name);
+    for (const p of this.props) if (!p.deleted && p.name === name) return p;
+    return undefined;
   }
 
   getChild(name: string): LiveNode | undefined {
-    return this.children.find((c) => !c.deleted && c.name === name);
+    for (const c of this.children) if (!c.deleted && c.name === name) return c;
+    return undefined;
   }
 
   addChild(child: LiveNode): void {
@@ -94,8 +97,10 @@ export class LiveNode {
   }
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 export function emptyValue(): LiveValue {
-  return { bytes: [], markers: [], pieces: [] };
+  return { bytes: NO_BYTES, markers: [], pieces: [] };
 }
 
 /** Adds a label unless present; a deleted one with the same name comes back instead. */

@@ -18,6 +18,7 @@ import {
 } from './dts-live.js';
 import { DtsError, type DtsErrorCode, type SourcePos } from './errors.js';
 import { type MemReserve, Node, type Property, Tree } from './tree.js';
+import { checkLabelFreeTree, hasNoLabels } from './tree-checks.js';
 
 export interface ParseDtsOptions {
   /** Name used in positions and as the base for relative /include/ and /incbin/ paths. */
@@ -62,6 +63,7 @@ export function compileDts(text: string, opts: ParseDtsOptions): CompiledDts {
  * from the tree are reported as line 0, column 0 of `file`.
  */
 export function checkTree(tree: Tree, opts: { file: string; symbols?: boolean }): Tree {
+  if (hasNoLabels(tree)) return checkLabelFreeTree(tree, opts.file);
   const root = fromNode(tree.root);
   runChecks(root, { plugin: false, symbols: opts.symbols === true, file: opts.file });
   const out = new Tree();
@@ -73,12 +75,14 @@ export function checkTree(tree: Tree, opts: { file: string; symbols?: boolean })
 
 function fromNode(node: Node): LiveNode {
   const live = new LiveNode(node.name);
-  for (const l of [...node.labels].reverse()) addLabel(live.labels, l);
+  for (let i = node.labels.length - 1; i >= 0; i--) addLabel(live.labels, node.labels[i]!);
   if (node.pos) live.namePos = node.pos;
   for (const p of node.props) {
-    const value: LiveValue = { bytes: [...p.value], markers: [], pieces: [] };
+    // Shared, not copied: the checks write into a value only where it has reference markers,
+    // and a tree that did not come from source has none.
+    const value: LiveValue = { bytes: p.value, markers: [], pieces: [] };
     const prop: LiveProp = { name: p.name, value, labels: [], deleted: false };
-    for (const l of [...p.labels].reverse()) addLabel(prop.labels, l);
+    for (let i = p.labels.length - 1; i >= 0; i--) addLabel(prop.labels, p.labels[i]!);
     if (p.pos) prop.pos = p.pos;
     live.props.push(prop);
   }
@@ -90,11 +94,64 @@ const MAX_SOURCE_CHARS = 64 * 1024 * 1024;
 const MAX_NESTING = 256;
 const U64 = (1n << 64n) - 1n;
 
+/**
+ * The bytes of the value being parsed. One buffer serves every value in turn (values do not
+ * nest), and each finished value is copied out at its exact size.
+ */
+class ValueBytes {
+  private buf = new Uint8Array(256);
+  length = 0;
+
+  private room(k: number): void {
+    if (this.length + k <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + k));
+    bigger.set(this.buf.subarray(0, this.length));
+    this.buf = bigger;
+  }
+
+  push(b: number): void {
+    this.room(1);
+    this.buf[this.length++] = b;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** `v` big-endian in `bits` bits (already masked to fit). */
+  int(v: bigint, bits: number): void {
+    this.room(bits >> 3);
+    if (bits <= 32) {
+      const n = Number(v);
+      for (let shift = bits - 8; shift >= 0; shift -= 8) this.buf[this.length++] = (n >>> shift) & 0xff;
+      return;
+    }
+    for (let shift = bits - 8; shift >= 0; shift -= 8)
+      this.buf[this.length++] = Number((v >> BigInt(shift)) & 0xffn);
+  }
+
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}
+
+/** A value while it is parsed: its bytes so far, then markers and pieces at offsets into them. */
+interface Draft {
+  bytes: ValueBytes;
+  markers: LiveValue['markers'];
+  pieces: LiveValue['pieces'];
+}
+
 class Parser {
   private tok: Token;
   private plugin = false;
   private fragments = 0;
   private depth = 0;
+  private readonly scratch = new ValueBytes();
 
   constructor(
     private readonly lexer: Lexer,
@@ -241,13 +298,12 @@ class Parser {
     const fragment = new LiveNode(`fragment@${this.fragments++}`);
     const value = emptyValue();
     if (ref.startsWith('/')) {
-      for (const b of latin1Bytes(ref)) value.bytes.push(b);
-      value.bytes.push(0);
+      value.bytes = latin1Bytes(`${ref}\0`);
       value.pieces.push('string');
       fragment.props.push({ name: 'target-path', value, labels: [], deleted: false });
     } else {
       value.markers.push({ kind: 'phandle', offset: 0, ref });
-      value.bytes.push(0xff, 0xff, 0xff, 0xff);
+      value.bytes = Uint8Array.of(0xff, 0xff, 0xff, 0xff);
       value.pieces.push(32);
       fragment.props.push({ name: 'target', value, labels: [], deleted: false });
     }
@@ -286,7 +342,7 @@ class Parser {
           const child = new LiveNode(n.text);
           child.deleted = true;
           child.pos = del.pos;
-          for (const l of [...labels].reverse()) addLabel(child.labels, l);
+          for (let k = labels.length - 1; k >= 0; k--) addLabel(child.labels, labels[k]!);
           node.addChild(child);
           inSubnodes = true;
           continue;
@@ -294,7 +350,7 @@ class Parser {
           const n = this.advance();
           if (this.isOp('{')) {
             const child = this.nodeDef(n.text, n.pos);
-            for (const l of [...labels].reverse()) addLabel(child.labels, l);
+            for (let k = labels.length - 1; k >= 0; k--) addLabel(child.labels, labels[k]!);
             if (omit) child.omitIfUnused = true;
             node.addChild(child);
             inSubnodes = true;
@@ -310,7 +366,7 @@ class Parser {
         } else {
           this.unexpected();
         }
-        for (const l of [...labels].reverse()) addLabel(prop.labels, l);
+        for (let k = labels.length - 1; k >= 0; k--) addLabel(prop.labels, labels[k]!);
         if (inSubnodes) this.fail(start, 'properties must precede subnodes', 'SYNTAX');
         node.props.push(prop);
       }
@@ -323,13 +379,14 @@ class Parser {
   // ---- propdata: comma-separated strings, <cells>, [bytes], &refs and /incbin/, labels between
 
   private propData(): LiveValue {
-    const v = emptyValue();
+    const v: Draft = { bytes: this.scratch, markers: [], pieces: [] };
+    v.bytes.length = 0;
     for (;;) {
       this.valueLabels(v);
       const t = this.tok;
       if (t.kind === 'STRING') {
         this.advance();
-        for (const b of t.bytes) v.bytes.push(b);
+        v.bytes.append(t.bytes);
         v.bytes.push(0);
         v.pieces.push('string');
       } else if (t.kind === 'BITS' || this.isOp('<')) {
@@ -354,17 +411,17 @@ class Parser {
         this.unexpected();
       }
       this.valueLabels(v);
-      if (!this.isOp(',')) return v;
+      if (!this.isOp(',')) return { bytes: v.bytes.take(), markers: v.markers, pieces: v.pieces };
       this.advance();
     }
   }
 
-  private valueLabels(v: LiveValue): void {
+  private valueLabels(v: Draft): void {
     while (this.tok.kind === 'LABEL')
       v.markers.push({ kind: 'label', offset: v.bytes.length, ref: this.advance().text });
   }
 
-  private cells(v: LiveValue): void {
+  private cells(v: Draft): void {
     let bits = 32;
     if (this.tok.kind === 'BITS') {
       this.advance();
@@ -386,12 +443,12 @@ class Parser {
         if (bits !== 32)
           this.fail(t.pos, 'references are only allowed in arrays with 32-bit elements', 'VALUE');
         v.markers.push({ kind: 'phandle', offset: v.bytes.length, ref: t.text });
-        pushInt(v.bytes, mask, bits);
+        v.bytes.int(mask, bits);
       } else if (t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL' || this.isOp('(')) {
         const { value, pos } = this.integerPrim();
         if (bits < 64 && value > mask && (value | mask) !== U64)
           this.fail(pos, `value out of range for ${bits}-bit array element`, 'VALUE');
-        pushInt(v.bytes, value & mask, bits);
+        v.bytes.int(value & mask, bits);
       } else {
         break;
       }
@@ -399,7 +456,7 @@ class Parser {
     this.expectOp('>');
   }
 
-  private incbin(v: LiveValue): void {
+  private incbin(v: Draft): void {
     const kw = this.advance();
     this.expectOp('(');
     const nameTok = this.expect('STRING');
@@ -423,7 +480,7 @@ class Parser {
       const to = from + (length > BigInt(data.length) ? data.length : Number(length));
       part = data.subarray(from, Math.min(to, data.length));
     }
-    for (const b of part) v.bytes.push(b);
+    v.bytes.append(part);
     v.pieces.push('file');
   }
 
@@ -532,13 +589,9 @@ function applyBinary(op: string, l: bigint, r: bigint, pos: SourcePos): bigint {
   }
 }
 
-function pushInt(out: number[], v: bigint, bits: number): void {
-  for (let shift = bits - 8; shift >= 0; shift -= 8) out.push(Number((v >> BigInt(shift)) & 0xffn));
-}
-
-function latin1Bytes(s: string): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
   return out;
 }
 
@@ -558,11 +611,7 @@ function toNode(live: LiveNode): Node {
   if (pos) node.pos = pos;
   for (const p of live.props) {
     if (p.deleted) continue;
-    const prop: Property = {
-      name: p.name,
-      value: Uint8Array.from(p.value.bytes),
-      labels: liveLabels(p.labels),
-    };
+    const prop: Property = { name: p.name, value: p.value.bytes, labels: liveLabels(p.labels) };
     const hint = hintOf(p.value.pieces);
     if (hint) prop.hint = hint;
     if (p.pos) prop.pos = p.pos;
