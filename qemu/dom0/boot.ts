@@ -13,7 +13,7 @@ import { qemuArgv } from '../argv.js';
 import { locateAsset, xenAssetId } from '../assets.js';
 import { QemuError } from '../errors.js';
 import { type RunResult, runQemu } from '../runner.js';
-import { directBootSpec, domainExpectations } from '../system.js';
+import { directBootSpec, dom0lessOrder, domainExpectations } from '../system.js';
 import { type Dom0Report, readDom0Records } from './records.js';
 import {
   runtimeDom0Expectations,
@@ -38,6 +38,10 @@ export interface ToolstackBootInput {
   tamper?: (config: Config) => Config;
   /** Rewrites an xl config after the build wrote it (a test's wrong encoding). */
   tamperXl?: (domain: string, text: string) => string;
+  /** What boot-time domains that are not probes print when up, by domain (as `run --expect`). */
+  expect?: ReadonlyMap<string, string | RegExp>;
+  /** What each runtime guest that is not a probe prints when up (grep BRE), by domain. */
+  waitFor?: Readonly<Record<string, string>>;
   /** Wraps QEMU's command (e.g. so it dies with the test process). */
   wrap?: (cmd: { command: string; args: string[] }) => { command: string; args: string[] };
   signal?: AbortSignal;
@@ -48,6 +52,8 @@ export interface ToolstackBootResult {
   run: RunResult;
   dom0: Dom0Report;
   outDir: string;
+  /** Boot-time domains in Xen's domid order (for compareCensus). */
+  bootOrder: string[];
 }
 
 export class ToolstackBuildError extends Error {
@@ -116,7 +122,12 @@ export async function bootWithToolstack(input: ToolstackBootInput): Promise<Tool
   const standIn = join(input.workDir, 'dom0-standin.img');
   writeFileSync(standIn, new Uint8Array(4096));
   const first = await build(input, join(input.workDir, 'xl-pass'), standIn, ['xl']);
-  const runtime = runtimeDomainFiles(first.config, input.configDir, join(input.workDir, 'xl-pass'));
+  const runtime = runtimeDomainFiles(
+    first.config,
+    input.configDir,
+    join(input.workDir, 'xl-pass'),
+    input.waitFor,
+  );
   const initrd = join(input.workDir, 'dom0-toolstack.cpio.gz');
   writeFileSync(initrd, toolstackDom0Initramfs(input.cacheRoot, input.release, runtime));
 
@@ -133,7 +144,7 @@ export async function bootWithToolstack(input: ToolstackBootInput): Promise<Tool
   const board = second.board;
   if (!plan || !board) throw new ToolstackBuildError(second.diagnostics);
   const systemDtb = second.built?.files.get(OUTPUT_FILES.systemDtb) as Uint8Array;
-  const boot = domainExpectations(second.config, systemDtb, new Map());
+  const boot = domainExpectations(second.config, systemDtb, new Map(input.expect ?? []));
   const expectations = [
     ...boot.expectations.filter((e) => e.domain !== 'dom0'),
     ...runtimeDom0Expectations(),
@@ -147,5 +158,11 @@ export async function bootWithToolstack(input: ToolstackBootInput): Promise<Tool
   };
   if (input.signal) opts.signal = input.signal;
   const run = await runQemu(opts);
-  return { config: second.config, run, dom0: readDom0Records(run.console.split('\n')), outDir };
+  return {
+    config: second.config,
+    run,
+    dom0: readDom0Records(run.console.split('\n')),
+    outDir,
+    bootOrder: dom0lessOrder(systemDtb),
+  };
 }

@@ -25,7 +25,10 @@ export type CensusRead = (typeof CENSUS_READS)[number];
 
 /** Where xenconsoled logs each guest's console: `guest-<name>[suffix].log`. */
 export const CONSOLE_LOG_DIR = '/var/log/xen/console';
-const CONSOLE_SETTLE_SECONDS = 2;
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
 
 export interface Dom0InitOptions {
   /** Where the release's binaries are: `/usr/lib/xen-<release>/bin`. */
@@ -33,8 +36,20 @@ export interface Dom0InitOptions {
   /** Module files under /dombuild/modules, in load order. */
   modules: readonly string[];
   /** Runtime domains, in creation order: the config at /etc/dombuild/xl/<name>.cfg. */
-  runtime: readonly string[];
+  runtime: readonly RuntimeDomainStep[];
 }
+
+export interface RuntimeDomainStep {
+  name: string;
+  /**
+   * A basic regular expression (grep) the guest's console log must match before the census is
+   * read: what it prints when it is up. None: the guest has no console to print on.
+   */
+  waitFor?: string;
+}
+
+/** How long the dom0 waits for each runtime guest's console to show it is up. */
+export const RUNTIME_UP_SECONDS = 150;
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PATH = /^\/[A-Za-z0-9_./-]{1,200}$/;
@@ -46,7 +61,12 @@ export function dom0XlConfigPath(domain: string): string {
 
 export function dom0Init(opts: Dom0InitOptions): string {
   if (!PATH.test(opts.xenBin)) throw new QemuError('BAD_SPEC', `bad toolstack folder ${opts.xenBin}`);
-  for (const n of [...opts.modules, ...opts.runtime]) {
+  for (const r of opts.runtime) {
+    if (r.waitFor !== undefined && (r.waitFor === '' || /[\n\0]/.test(r.waitFor))) {
+      throw new QemuError('BAD_SPEC', `${r.name}: the pattern to wait for must be one non-empty line`);
+    }
+  }
+  for (const n of [...opts.modules, ...opts.runtime.map((r) => r.name)]) {
     // Names go into shell words and JSON strings unquoted: keep them to a safe alphabet.
     if (!NAME.test(n)) throw new QemuError('BAD_SPEC', `"${n}" is not 1..64 of [A-Za-z0-9_.-]`);
   }
@@ -68,17 +88,19 @@ export function dom0Init(opts: Dom0InitOptions): string {
     'mkdir -p /dev/pts /var/log/xen/console',
     'mount -t devpts devpts /dev/pts',
     `step start:xenconsoled xenconsoled --pid-file /run/xenconsoled.pid --log=guest --log-dir=${CONSOLE_LOG_DIR}`,
-    ...opts.runtime.map((d) => `step xl-create:${d} xl create ${dom0XlConfigPath(d)}`),
+    ...opts.runtime.map((d) => `step xl-create:${d.name} xl create ${dom0XlConfigPath(d.name)}`),
+    // The census is of domains that are up: wait for each guest that can say so.
+    ...opts.runtime
+      .filter((d) => d.waitFor !== undefined)
+      .map((d) => `step up:${d.name} wait_log ${d.name} ${shellQuote(d.waitFor as string)}`),
     ...CENSUS_READS.map((c) => `read_ ${c}`),
-    // A guest prints as soon as it runs, and xenconsoled writes the log when Xen signals it.
-    `sleep ${CONSOLE_SETTLE_SECONDS}`,
     `for f in ${CONSOLE_LOG_DIR}/*.log; do [ -f "$f" ] && read_ cat "$f"; done`,
     'rec "{\\"done\\":true,\\"failed\\":$failed}"',
   ];
   return `${HEAD.replace('@XENBIN@', opts.xenBin)}${body.join('\n')}\n${TAIL}`;
 }
 
-// Shell, kept free of `${`: the template below interpolates nothing but the chunk size and marker.
+// Shell, kept free of `${`: the template below interpolates only this module's constants.
 const HEAD = `#!/bin/sh
 # dombuild toolstack dom0: start Xen's toolstack, create the runtime domains, report Xen's account.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:@XENBIN@
@@ -126,6 +148,17 @@ step() {
 # Xen's debug-key dumps alone: the ring is cleared first so the boot log does not crowd them out.
 xen_dump() {
   xl dmesg -c > /dev/null && xl debug-keys q && xl debug-keys g && xl dmesg
+}
+# wait_log NAME BRE: until one of NAME's console logs matches; else fail with what they hold.
+wait_log() {
+  n=0
+  while [ "$n" -lt ${RUNTIME_UP_SECONDS} ]; do
+    cat ${CONSOLE_LOG_DIR}/guest-"$1".log ${CONSOLE_LOG_DIR}/guest-"$1"-*.log 2>/dev/null | grep -q -e "$2" && return 0
+    sleep 1
+    n=$((n + 1))
+  done
+  cat ${CONSOLE_LOG_DIR}/guest-"$1".log ${CONSOLE_LOG_DIR}/guest-"$1"-*.log 2>/dev/null | tail -n 20
+  return 1
 }
 # read_ CMD...: run it and report its output verbatim, whatever its status.
 read_() {

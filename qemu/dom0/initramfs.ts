@@ -34,6 +34,8 @@ export interface RuntimeDomainFiles {
   config: Uint8Array;
   /** Every file the config names (kernel, ramdisk), at its absolute path in the dom0. */
   files: { path: string; data: Uint8Array }[];
+  /** What its console log must match (grep BRE) before the census is read. */
+  waitFor?: string;
 }
 
 export interface Dom0InitramfsInput {
@@ -153,7 +155,9 @@ export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
   const init = dom0Init({
     xenBin: `/usr/lib/xen-${input.release}/bin`,
     modules: DOM0_MODULES,
-    runtime: input.runtime.map((r) => r.name),
+    runtime: input.runtime.map((r) =>
+      r.waitFor === undefined ? { name: r.name } : { name: r.name, waitFor: r.waitFor },
+    ),
   });
   t.add({ path: 'init', type: 'file', mode: 0o755, data: new TextEncoder().encode(init) });
   return gzip(writeCpio(t.entries));

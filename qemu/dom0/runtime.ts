@@ -20,11 +20,23 @@ export function runtimeDomains(config: Config): string[] {
   return config.domains.filter((d) => !d.boot).map((d) => d.name);
 }
 
+/** `text` as a grep basic regular expression that matches it literally. */
+export function literalBre(text: string): string {
+  return text.replace(/[\\.*[\]^$]/g, (c) => `\\${c}`);
+}
+
 /**
  * Each runtime domain's `xl/<name>.cfg` from `outDir` and the files it names: an image `build`
  * generated (a probe) is in `outDir`, a file the config names is read from where the config says.
+ * The dom0 waits for a probe with a vpl011 to print its marker; `waitFor` adds patterns (grep BRE)
+ * for other guests, by domain name.
  */
-export function runtimeDomainFiles(config: Config, configDir: string, outDir: string): RuntimeDomainFiles[] {
+export function runtimeDomainFiles(
+  config: Config,
+  configDir: string,
+  outDir: string,
+  waitFor: Readonly<Record<string, string>> = {},
+): RuntimeDomainFiles[] {
   return config.domains
     .filter((d) => !d.boot)
     .map((d) => {
@@ -52,7 +64,11 @@ export function runtimeDomainFiles(config: Config, configDir: string, outDir: st
         }
         files.push({ path: v, data: readFileSync(src) });
       }
-      return { name: d.name, config: text, files };
+      const r: RuntimeDomainFiles = { name: d.name, config: text, files };
+      const marker = d.vpl011 ? runtimeMarker(config, d.name) : undefined;
+      const pattern = waitFor[d.name] ?? (marker === undefined ? undefined : literalBre(marker));
+      if (pattern !== undefined) r.waitFor = pattern;
+      return r;
     });
 }
 

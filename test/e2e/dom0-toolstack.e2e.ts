@@ -1,0 +1,236 @@
+// Both creation paths on real Xen, judged by Xen's own account. A dom0 running Debian's toolstack
+// (dombuild's initramfs, qemu/dom0) `xl create`s every runtime domain from the very xl configs
+// `build` writes, then reads the census (xl list/-l/-c, vcpu-list, cpupool-list, xenstore-ls,
+// Xen's debug-key dumps), which must equal the config field by field. Booted through the library,
+// on Debian's Xen 4.17 and 4.20 under QEMU.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import {
+  linuxGuestInitramfs,
+  type Observation,
+  observationPattern,
+  readObservation,
+} from '../../images/linux-guest.js';
+import { locateAsset } from '../../qemu/assets.js';
+import { type ToolstackBootInput, type ToolstackBootResult, bootWithToolstack } from '../../qemu/dom0/boot.js';
+import { parseCensus } from '../../qemu/dom0/census.js';
+import { DOM0_MARKER } from '../../qemu/dom0/records.js';
+import { judgeToolstackRun, type ToolstackVerdict } from '../../qemu/dom0/verdicts.js';
+import { stageExamples } from './helpers/examples.js';
+import { bootGate, CACHE, tempDir } from './helpers/system.js';
+
+const gate = bootGate(['qemu-system-aarch64', 'setpriv']);
+const boot = gate.available ? test.serial : test.serial.skip;
+
+const RELEASES = ['4.17', '4.20'] as const;
+
+/** QEMU dies with this process even if it is SIGKILLed (the ava worker runs no hook then). */
+const bound = (c: { command: string; args: string[] }) => ({
+  command: 'setpriv',
+  args: ['--pdeathsig', 'KILL', '--', c.command, ...c.args],
+});
+
+async function bootIt(
+  t: ExecutionContext,
+  input: Omit<ToolstackBootInput, 'cacheRoot' | 'workDir' | 'timeoutMs' | 'path' | 'wrap' | 'signal'>,
+): Promise<{ r: ToolstackBootResult; verdict: ToolstackVerdict }> {
+  const work = tempDir('dom0-toolstack');
+  const abort = new AbortController();
+  t.teardown(() => {
+    abort.abort();
+    if (!process.env.KEEP_E2E) rmSync(work, { recursive: true, force: true });
+  });
+  const r = await bootWithToolstack({
+    ...input,
+    cacheRoot: CACHE,
+    workDir: work,
+    timeoutMs: 280_000,
+    path: process.env.PATH ?? '',
+    wrap: bound,
+    signal: abort.signal,
+  });
+  writeFileSync(join(work, 'console.log'), r.run.console);
+  const verdict = judgeToolstackRun(r.config, r.dom0, parseCensus(r.dom0.records), r.bootOrder);
+  const up = r.run.domains.map((d) => `${d.domain} ${d.secondsToMet?.toFixed(1) ?? '-'} s`).join(', ');
+  t.log(`Xen ${input.release}: ${r.run.outcome} in ${r.run.durationSeconds.toFixed(1)} s (${up}); console ${work}`);
+  return { r, verdict };
+}
+
+function explain(v: ToolstackVerdict, r: ToolstackBootResult): string {
+  return JSON.stringify(
+    {
+      reason: r.run.reason,
+      failedSteps: v.failedSteps,
+      runtime: v.runtime,
+      mismatches: v.mismatches,
+      incomplete: v.incomplete,
+      tail: r.run.console.split('\n').slice(-15),
+    },
+    null,
+    1,
+  );
+}
+
+for (const release of RELEASES) {
+  boot(
+    `Xen ${release}: examples/dom0-runtime.yaml — dom0, a boot-time guest and two guests xl creates in dom0, with zero census mismatches`,
+    async (t) => {
+      const dir = stageExamples('dom0-toolstack');
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'dom0-runtime.yaml');
+      const { r, verdict } = await bootIt(t, { text: readFileSync(file, 'utf8'), file, configDir: dir, release });
+      t.true(r.run.ok, explain(verdict, r));
+      t.true(verdict.ok, explain(verdict, r));
+      t.deepEqual(verdict.mismatches, []);
+      t.deepEqual(
+        verdict.comparisons.map((c) => [c.domain, c.path]),
+        [
+          ['dom0', 'dom0'],
+          ['boottime', 'boot'],
+          ['runtime1', 'xl'],
+          ['runtime2', 'xl'],
+        ],
+      );
+      t.deepEqual(
+        verdict.runtime.map((v) => [v.domain, v.created]),
+        [
+          ['runtime1', true],
+          ['runtime2', true],
+        ],
+      );
+      // runtime1 has a vpl011: xenconsoled's log of it holds what the probe printed.
+      t.true(verdict.runtime[0]?.markerSeen);
+      for (const c of verdict.comparisons) {
+        t.true(c.matched.includes('present'), c.domain);
+        if (c.path !== 'dom0') {
+          t.true(c.matched.includes('vcpus') && c.matched.includes('max-memory') && c.matched.includes('affinity'));
+        }
+      }
+    },
+  );
+
+  boot(
+    `Xen ${release}: a deliberately wrong xl encoding (runtime1's vcpus off by one) makes the census comparison fail on that field`,
+    async (t) => {
+      const dir = stageExamples('dom0-toolstack-wrong');
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'dom0-runtime.yaml');
+      const { r, verdict } = await bootIt(t, {
+        text: readFileSync(file, 'utf8'),
+        file,
+        configDir: dir,
+        release,
+        // What a broken emitter would write: the config says 1 vCPU, the xl file 2.
+        tamperXl: (domain, text) => (domain === 'runtime1' ? text.replace(/^vcpus = 1$/m, 'vcpus = 2') : text),
+      });
+      t.true(r.run.ok, explain(verdict, r));
+      t.false(verdict.ok);
+      t.deepEqual(
+        verdict.mismatches.map((m) => [m.domain, m.field, m.declared, m.observed]),
+        [['runtime1', 'vcpus', '1', '2']],
+      );
+    },
+  );
+}
+
+/**
+ * Part 3: one Linux guest declared twice, `boot: true` and `boot: false`. Fields that differ by
+ * design, each with the reason; everything else in Xen's census and in the guest's own report
+ * must be identical.
+ */
+const BY_DESIGN: Record<string, string> = {
+  domid: 'Xen numbers boot-time domains first (1, 2, ...), xl-created ones after them',
+  name: 'Xen knows a boot-time domain as dom0less-<domid> (init-dom0less); xl passes the config name',
+  maxPages:
+    'xl raises the maximum by LIBXL_MAXMEM_CONSTANT (1 MiB); a boot-time domain gets one page for the xenstore ring',
+  totPages: 'the toolstack adds console/vuart ring pages to an xl domain; Xen builds a boot-time one with fewer',
+  'vcpus[].cpu': 'where a vCPU last ran is the scheduler’s choice at the moment of the read',
+  'vcpus[].state': 'running/blocked at the moment of the read',
+  grantFrames: 'grant frames in use: the xl guest’s console backends grant pages, the boot-time one’s vpl011 is Xen’s',
+};
+
+function twinConfig(dir: string, release: string): string {
+  const kernel = JSON.stringify(locateAsset(CACHE, 'linux-arm64').path);
+  writeFileSync(
+    join(dir, 'twin.cpio.gz'),
+    linuxGuestInitramfs({ busybox: readFileSync(locateAsset(CACHE, 'busybox-arm64').path), tag: 'twin' }),
+  );
+  const guest = (name: string, bootTime: boolean) => [
+    `  - name: ${name}`,
+    `    boot: ${bootTime}`,
+    `    kernel: ${kernel}`,
+    '    ramdisk: twin.cpio.gz',
+    '    cmdline: "console=ttyAMA0 rdinit=/init quiet"',
+    '    memory: 192M',
+    '    vcpus: 2',
+    '    vpl011: true',
+    '    xenstore: enabled',
+  ];
+  return [
+    'xen:',
+    `  release: "${release}"`,
+    '  cmdline: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0"',
+    'board: qemu-virt-arm64',
+    'dom0:',
+    `  kernel: ${kernel}`,
+    // Replaced by the toolstack initramfs; named so the config is complete on its own.
+    '  ramdisk: twin.cpio.gz',
+    '  cmdline: "console=hvc0 earlycon=xen rdinit=/init"',
+    '  memory: 512M',
+    '  vcpus: 1',
+    'domains:',
+    ...guest('twinboot', true),
+    ...guest('twinxl', false),
+    '',
+  ].join('\n');
+}
+
+for (const release of RELEASES) {
+  boot(
+    `Xen ${release}: the same Linux guest declared boot: true and boot: false — census and the guest's own report identical but for listed by-design differences`,
+    async (t) => {
+      const dir = tempDir('dom0-twin');
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'twin.yaml');
+      writeFileSync(file, twinConfig(dir, release));
+      const { r, verdict } = await bootIt(t, {
+        text: readFileSync(file, 'utf8'),
+        file,
+        configDir: dir,
+        release,
+        expect: new Map([['twinboot', observationPattern('twin')]]),
+        waitFor: { twinxl: 'DOMBUILD-OBSERVE twin \\([0-9]*\\)/\\1 ' },
+      });
+      t.true(r.run.ok, explain(verdict, r));
+      t.deepEqual(verdict.mismatches, [], explain(verdict, r));
+      t.deepEqual(
+        verdict.runtime.map((v) => [v.domain, v.created]),
+        [['twinxl', true]],
+      );
+
+      // Xen's census of each, minus the fields listed above.
+      const census = (name: string) => verdict.comparisons.find((c) => c.domain === name)?.census;
+      const strip = (c: ReturnType<typeof census>) => {
+        if (!c) return undefined;
+        const { domid: _d, name: _n, maxPages: _m, totPages: _p, vcpus, grant, state: _s, memMiB, ...rest } = c;
+        return {
+          ...rest,
+          vcpus: vcpus.map(({ cpu: _c, state: _st, ...v }) => v),
+          grant: grant && { ...grant, frames: undefined },
+          memMiB,
+        };
+      };
+      t.deepEqual(strip(census('twinboot')), strip(census('twinxl')), Object.values(BY_DESIGN).join('; '));
+
+      // The guest's own report: the boot-time one on Xen's console, the xl one in its vuart log.
+      const xenConsole = r.run.console.split('\n').filter((l) => !l.includes(DOM0_MARKER));
+      const bootObs = readObservation(xenConsole, 'twin');
+      const xlLog = verdict.runtime[0]?.console ?? '';
+      const xlObs = readObservation(xlLog.split('\n'), 'twin');
+      if (!bootObs || !xlObs) return t.fail(`no complete report: boot ${!!bootObs}, xl ${!!xlObs}\n${xlLog}`);
+      const same = (o: Observation) => ({ ...o });
+      t.deepEqual(same(xlObs), same(bootObs));
+    },
+  );
+}
