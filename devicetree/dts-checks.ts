@@ -119,6 +119,22 @@ class Ctx {
 
   duplicateNodeNames(node: LiveNode): void {
     const kids = node.children;
+    if (kids.length > 16) {
+      // Wide nodes: the same first pair as the scan below finds, by name instead of by pairs.
+      const at = new Map<string, number[]>();
+      for (let j = 0; j < kids.length; j++) {
+        const list = at.get(kids[j]!.name);
+        if (list) list.push(j);
+        else at.set(kids[j]!.name, [j]);
+      }
+      let best: [number, number] | undefined;
+      for (const list of at.values()) {
+        const k = list.findIndex((i) => !kids[i]!.deleted);
+        if (k >= 0 && k + 1 < list.length && (!best || list[k]! < best[0])) best = [list[k]!, list[k + 1]!];
+      }
+      if (best) this.fail(kids[best[1]]!, undefined, 'DUPLICATE', 'duplicate node name');
+      return;
+    }
     for (let i = 0; i < kids.length; i++) {
       if (kids[i]!.deleted) continue;
       // dtc compares against every later sibling, deleted ones included.

@@ -206,7 +206,7 @@ export function fillFullpaths(node: LiveNode, prefix: string): void {
 export function hintOf(pieces: Piece[]): ValueHint | undefined {
   if (pieces.length === 0) return undefined;
   const first = pieces[0]!;
-  if (!pieces.every((p) => p === first)) return undefined;
+  for (let i = 1; i < pieces.length; i++) if (pieces[i] !== first) return undefined;
   if (first === 'string') return pieces.length === 1 ? { kind: 'string' } : { kind: 'strings' };
   if (first === 'bytes') return { kind: 'bytes' };
   if (first === 'file') return undefined;

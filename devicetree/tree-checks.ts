@@ -117,10 +117,24 @@ type Fail = (
   detail: string,
 ) => void;
 
+const SCAN_LIMIT = 16;
+
 /** dtc compares each child with every later one; the first pair it meets names the later child. */
 function duplicateChildren(node: Node, fail: Fail): void {
   const kids = node.children;
   if (kids.length < 2) return;
+  if (kids.length <= SCAN_LIMIT) {
+    for (let i = 0; i < kids.length - 1; i++) {
+      const name = kids[i]!.name;
+      for (let j = i + 1; j < kids.length; j++) {
+        if (kids[j]!.name === name) {
+          fail(Check.DuplicateNodeNames, kids[j]!, undefined, 'DUPLICATE', 'duplicate node name');
+          return;
+        }
+      }
+    }
+    return;
+  }
   const first = new Map<string, number>();
   let best: [number, number] | undefined;
   for (let j = 0; j < kids.length; j++) {
@@ -135,6 +149,19 @@ function duplicateChildren(node: Node, fail: Fail): void {
 function duplicateProps(node: Node, fail: Fail): void {
   const props = node.props;
   if (props.length < 2) return;
+  if (props.length <= SCAN_LIMIT) {
+    // Few properties (the usual case): comparing pairs beats building a map.
+    for (let i = 0; i < props.length - 1; i++) {
+      const name = props[i]!.name;
+      for (let j = i + 1; j < props.length; j++) {
+        if (props[j]!.name === name) {
+          fail(Check.DuplicatePropertyNames, node, props[i], 'DUPLICATE', 'duplicate property name');
+          return;
+        }
+      }
+    }
+    return;
+  }
   const first = new Map<string, number>();
   let best: number | undefined;
   for (let j = 0; j < props.length; j++) {

@@ -22,6 +22,7 @@ export interface InvalidCase {
 }
 
 const H = '/dts-v1/;\n';
+const wide = Array.from({ length: 16 }, (_, i) => ` k${i} { };`).join('\n');
 
 export const validCases: CorpusCase[] = [
   { name: 'empty root', dts: `${H}/ { };` },
@@ -259,6 +260,22 @@ export const invalidCases: InvalidCase[] = [
   { name: 'duplicate label', dts: `${H}/ { l: a { }; l: b { }; };`, code: 'DUPLICATE' },
   { name: 'duplicate label on property and node', dts: `${H}/ { l: p; l: b { }; };`, code: 'DUPLICATE' },
   { name: 'duplicate node name', dts: `${H}/ { a { }; a { }; };`, code: 'DUPLICATE' },
+  // More than 16 children: the check finds duplicates by name; dtc's first pair must still win.
+  {
+    name: 'duplicate node names in a wide node',
+    dts: `${H}/ {\n${wide}\n a { };\n b { };\n b { };\n a { };\n};`,
+    code: 'DUPLICATE',
+  },
+  {
+    name: 'duplicate node names in a wide node, first one deleted',
+    dts: `${H}/ {\n${wide}\n /delete-node/ a;\n b { };\n a { };\n b { };\n};`,
+    code: 'DUPLICATE',
+  },
+  {
+    name: 'duplicate node name in a wide node, the later one deleted',
+    dts: `${H}/ {\n${wide}\n a { };\n b { };\n /delete-node/ a;\n};`,
+    code: 'DUPLICATE',
+  },
   { name: 'duplicate property name', dts: `${H}/ { p = <1>; p = <2>; };`, code: 'DUPLICATE' },
   { name: 'delete-node in the defining block', dts: `${H}/ { b { }; /delete-node/ b; };`, code: 'DUPLICATE' },
   { name: 'bad node name character', dts: `${H}/ { a#b { }; };`, code: 'NAME' },

@@ -89,6 +89,39 @@ describe('checkTree on a label-free tree', () => {
     );
   });
 
+  it('agrees on wide nodes too (many children and properties, where duplicates are found by map)', () => {
+    const wide = fc.record({
+      name: fc.constant(''),
+      props: fc.array(
+        fc.record({
+          name: fc.nat(propNames.length - 1),
+          value: fc.nat(values.length - 1),
+          pos: fc.boolean(),
+        }),
+        { minLength: 17, maxLength: 30 },
+      ),
+      children: fc.array(
+        fc.record({
+          name: fc.constantFrom(...nodeNames),
+          props: fc.constant<Spec['props']>([]),
+          children: fc.constant<Spec[]>([]),
+        }),
+        { minLength: 17, maxLength: 30 },
+      ),
+    });
+    fc.assert(
+      fc.property(wide, (s) => {
+        const tree = new TreeClass();
+        build(s, tree.root, { n: 1 });
+        const labelled = new TreeClass();
+        build(s, labelled.root, { n: 1 });
+        labelled.root.labels = ['only_label'];
+        expect(outcome(tree)).toEqual(outcome(labelled));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('leaves the input tree as it was', () => {
     const tree = new TreeClass();
     const n = tree.root.ensureChild('node@1');
