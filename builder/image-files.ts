@@ -13,6 +13,7 @@ import { ARM64_HEADER_SIZE, kernelImageInfo } from '../images/kernel-header.js';
 import { probeGuestImage, QEMU_VIRT_PL011_BASE, XEN_VPL011_BASE } from '../images/probe.js';
 import type { Config, FileRef, KernelRef } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
+import { InputFileError, kindOf } from './input-file.js';
 import type { ImageRole, ResolvedImage } from './plan/types.js';
 
 export type { ResolvedImage };
@@ -42,8 +43,14 @@ export interface ImageFiles {
 /** The file system, the default ImageFiles. */
 export const diskImageFiles: ImageFiles = {
   async stat(path) {
-    const s = await stat(path);
-    if (!s.isFile()) throw Object.assign(new Error(`${path} is not a file`), { code: 'EISDIR' });
+    let s: Awaited<ReturnType<typeof stat>>;
+    try {
+      s = await stat(path);
+    } catch (e) {
+      throw new InputFileError(path, (e as NodeJS.ErrnoException).code ?? 'EIO');
+    }
+    // A FIFO would block the build and a device never end: refused by what it really is.
+    if (!s.isFile()) throw new InputFileError(path, 'not-a-file', kindOf(s));
     return { size: s.size, mtimeMs: s.mtimeMs };
   },
   async readAt(path, offset, length) {
@@ -145,10 +152,11 @@ export async function resolveImages(
     const file = isAbsolute(ref.path) ? ref.path : resolve(opts.configDir, ref.path);
     const unreadable = (e: unknown) => {
       const code = (e as NodeJS.ErrnoException).code;
+      const reason = e instanceof InputFileError ? e.reason : code;
       diagnostics.push({
         id: code === 'ENOENT' ? 'image-missing' : 'image-unreadable',
         severity: 'error',
-        message: `${name}: cannot read ${file}${code ? ` (${code})` : ''}`,
+        message: `${name}: cannot read ${file}${reason ? ` (${reason})` : ''}`,
         path,
         hint: 'paths are relative to the config file; check the file exists and is readable',
       });

@@ -1,9 +1,10 @@
 // What every pipeline command (validate, plan, build, run) takes from its arguments: the config
 // file's text, and the board query (--board, --board-dtb, the cache). An unreadable config is a
 // usage error (exit 2); everything after reading it is the library's (builder/pipeline).
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { InputFileError, readRegularFile } from '../builder/input-file.js';
 import type { BoardQuery, PipelineEvent, PipelineInput } from '../builder/pipeline/index.js';
+import { MAX_CONFIG_BYTES } from '../schema/load.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -14,14 +15,20 @@ export function cacheDirFrom(env: CliIO['env']): string | undefined {
   return xdg ? join(xdg, 'dombuild') : undefined;
 }
 
-/** The config at the absolute path `file`, read whole: its text and folder. */
+/**
+ * The config at the absolute path `file`: its text (at most the loader's cap and one byte: a larger
+ * file is reported as too large without being read whole) and folder. Anything but a regular
+ * file is refused by its kind (a FIFO would block, a device never end).
+ */
 export async function readConfigFile(
   file: string,
-): Promise<Pick<PipelineInput, 'text' | 'file' | 'configDir'>> {
+): Promise<Pick<PipelineInput, 'text' | 'truncated' | 'file' | 'configDir'>> {
   try {
-    return { text: await readFile(file, 'utf8'), file, configDir: dirname(file) };
+    const { bytes, truncated } = await readRegularFile(file, MAX_CONFIG_BYTES);
+    return { text: new TextDecoder().decode(bytes), truncated, file, configDir: dirname(file) };
   } catch (e) {
-    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new UsageError(`cannot read ${file} (${e.reason})`);
   }
 }
 

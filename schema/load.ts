@@ -78,9 +78,10 @@ export interface LoadResult {
 }
 
 /** Parses and type-checks a config. `config` is set when there are no errors. */
-export function loadConfig(text: string, file: string): LoadResult {
+export function loadConfig(text: string, file: string, opts: { truncated?: boolean } = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
-  if (text.length > MAX_CONFIG_BYTES) {
+  // `truncated`: the reader stopped after MAX_CONFIG_BYTES + 1 bytes, so the text is not all of it.
+  if (opts.truncated || text.length > MAX_CONFIG_BYTES) {
     const source = new ConfigSource(file, '');
     diagnostics.push({
       id: 'config-too-large',

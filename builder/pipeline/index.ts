@@ -20,6 +20,7 @@ import { type ConfigSource, locate } from '../../schema/source.js';
 import { type ValidateOptions, validate } from '../../schema/validate.js';
 import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../emit-system.js';
 import { type ResolvedImage, resolveImages } from '../image-files.js';
+import { InputFileError, readRegularFile } from '../input-file.js';
 import { noPlan, planLayout } from '../plan/planner.js';
 import type { BootPlan } from '../plan/types.js';
 import { boardDiagnostic, toBoardFacts } from './board.js';
@@ -57,6 +58,8 @@ export type PipelineEvent = { kind: 'board' } | { kind: 'unchecked' } | { kind: 
 export interface PipelineInput {
   /** The config's text. */
   text: string;
+  /** The reader stopped at the size cap: the config is larger than a config may be. */
+  truncated?: boolean;
   /** How diagnostics name the config file. */
   file: string;
   /** The config's folder: relative paths in it are resolved from here. */
@@ -103,10 +106,12 @@ export interface PipelineResult {
   reached: 'load' | 'board' | PipelineStop;
 }
 
+const MAX_KCONFIG_BYTES = 4 * 1024 * 1024;
+
 const failed = (diags: readonly Diagnostic[]) => diags.some((d) => d.severity === 'error');
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
-  const loaded = loadConfig(input.text, input.file);
+  const loaded = loadConfig(input.text, input.file, { truncated: input.truncated === true });
   const { source } = loaded;
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const result: PipelineResult = { source, loaded, diagnostics, reached: 'load' };
@@ -281,12 +286,16 @@ async function readKconfig(
   const abs = isAbsolute(path) ? path : resolve(input.configDir, path);
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    // A Xen .config is ~100 KiB; 4 MiB leaves room and still refuses a runaway input.
+    const read = await readRegularFile(abs, MAX_KCONFIG_BYTES);
+    if (read.truncated) throw new InputFileError(abs, 'EFBIG');
+    text = new TextDecoder().decode(read.bytes);
   } catch (e) {
+    if (!(e instanceof InputFileError)) throw e;
     diagnostics.push({
       id: 'kconfig-unreadable',
       severity: 'error',
-      message: `cannot read the Kconfig file ${path} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`,
+      message: `cannot read the Kconfig file ${path} (${e.reason})`,
       path: 'xen.kconfig',
       hint: 'point xen.kconfig at the .config of the Xen build, relative to the config file',
     });

@@ -1,7 +1,6 @@
 // `dombuild validate`: read the config, run the pipeline up to its checks (the one table build and
 // run use too: the config, the files it names, the createdomain bytes), print the report. Exit 0
 // valid, 1 invalid, 2 usage or I/O error.
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { CheckLevel } from '../../schema/checks/runner.js';
 import { hasFailures } from '../../schema/diagnostic.js';
@@ -45,18 +44,21 @@ async function validateConfig(args: Record<string, unknown>, io: CliIO): Promise
   const abs = isAbsolute(file) ? file : resolve(io.cwd, file);
   const { pipelineCheckIds } = await import('../../builder/pipeline/checks.js');
   const levels = checkLevels(args, pipelineCheckIds());
-  let text: string;
+  const { InputFileError, readRegularFile } = await import('../../builder/input-file.js');
+  const { MAX_CONFIG_BYTES } = await import('../../schema/load.js');
+  let read: Awaited<ReturnType<typeof readRegularFile>>;
   try {
-    text = await readFile(abs, 'utf8');
+    read = await readRegularFile(abs, MAX_CONFIG_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new ReadFailure(`cannot read ${file} (${code})`, code, abs);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new ReadFailure(`cannot read ${file} (${e.reason})`, e.code, abs);
   }
   const shown = relative(io.cwd, abs) || file;
   const { runPipeline } = await import('../../builder/pipeline/index.js');
   // validate builds QEMU boards' trees itself rather than asking QEMU: it answers in milliseconds.
   const r = await runPipeline({
-    text,
+    text: new TextDecoder().decode(read.bytes),
+    truncated: read.truncated,
     file: shown,
     configDir: dirname(abs),
     cwd: io.cwd,
