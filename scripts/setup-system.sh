@@ -25,10 +25,12 @@ DEBS="$CACHE_ROOT/debs"
 
 # Installed normally: the judges (dtc, mkimage, QEMU, U-Boot) and what other tests compile against
 # (the cross compiler for the createdomain probe, bookworm's libxen-dev for libxlutil) and
-# xmllint, which judges the JUnit XML `dombuild run --junit` writes.
+# xmllint, which judges the JUnit XML `dombuild run --junit` writes. mtools, dosfstools and fdisk
+# make and judge disk.img and efi.img without root (mformat/mcopy, mkfs.vfat/fsck.vfat, sfdisk);
+# qemu-efi-aarch64 is the EDK2 firmware that boots efi.img.
 PACKAGES=(qemu-system-arm qemu-system-x86 qemu-system-misc u-boot-qemu u-boot-tools
   device-tree-compiler cpio gzip gcc gcc-aarch64-linux-gnu libxen-dev libxml2-utils
-  libarchive-tools librsvg2-bin grub-common)
+  libarchive-tools librsvg2-bin grub-common mtools dosfstools fdisk qemu-efi-aarch64)
 
 # Downloaded only, never installed: key|package-specs|suite[|needs]. The key names the cache
 # folder; a row of several packages (space-separated, all of one architecture) unpacks them all
