@@ -1,16 +1,21 @@
 // Bundles the CLI and the library with esbuild, then, when this node can, a V8 start-up snapshot
 // of the CLI with yargs, zod, yaml, the schema and the builder already loaded and warmed up.
 //
-// dist/cli.js (+ chunks): ESM, commands in their own chunks, so `node bin/dombuild.js --help` never
-//   loads the emitters. This is the path when there is no usable snapshot.
-// dist/cli.blob + dist/cli.node: the snapshot and the node binary that built it (path, inode,
-//   size). bin/dombuild.js, started as a program, uses the blob only with that very binary, because
-//   node refuses a blob from any other build (and exits 14 after printing an error).
+// dist/cli.js (+ chunks): ESM, commands in their own chunks, so no command loads another's code.
+//   This is what a registry install runs, and what runs without a usable snapshot.
+// dist/static-output.json: what `--version` and `--help` print (at the default width), taken from
+//   the bundle just built; bin/dombuild.js prints it without loading the CLI at all.
+// .cache/snapshot/cli.blob + cli.node: the snapshot, and the node binary that built it (path,
+//   inode, size, version) with the blob's own size. Only this checkout can use it: node refuses a
+//   blob from any other build, so it lives outside dist/ and `files`, and `npm pack` never ships
+//   it. bin/dombuild.js uses it only when every recorded fact still holds, and otherwise runs the
+//   ESM and has this script rebuild it in the background (`--snapshot-only`).
 //
-// `npm ci` runs this (prepare), so the blob always matches the node that installed the package.
-// A snapshot that cannot be built is a warning, never a failed install: the ESM path still works.
+// `npm ci` runs this (prepare). A snapshot that cannot be built is a warning, never a failed
+// install: the ESM path still works.
 import { spawnSync } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -22,17 +27,23 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist');
+const args = process.argv.slice(2);
+const snapshotOnly = args.includes('--snapshot-only');
+const snapshotDir = args.includes('--snapshot-dir')
+  ? args[args.indexOf('--snapshot-dir') + 1]
+  : join(root, '.cache', 'snapshot');
 
 const warn = (msg) => process.stderr.write(`build: ${msg}\n`);
 
 // Start-up fixes applied to dependencies as they are bundled. Each is an exact text match; when a
-// dependency update moves the text, the patch is skipped with a warning (slower, still correct).
+// dependency update moves the text, the build fails and names the patch: a silent miss would
+// cost ~50 ms per process, or a snapshot that cannot be built.
 //  - string-width (yargs' help layout, three copies): printable ASCII is as wide as it is long, which
 //    its own slow path also computes, but only after creating an Intl.Segmenter and compiling a large
 //    emoji regex (~50 ms per process). The segmenter is created on first non-ASCII use instead of at
@@ -72,8 +83,11 @@ const patchDependencies = {
       b.onLoad({ filter: file }, (args) => {
         let src = readFileSync(args.path, 'utf8');
         for (const [from, to] of edits) {
-          if (from.test(src)) src = src.replace(from, to);
-          else warn(`${args.path}: start-up patch ${from} no longer applies; left as is`);
+          if (!from.test(src))
+            throw new Error(
+              `${args.path}: start-up patch ${from} no longer applies; update scripts/build.mjs`,
+            );
+          src = src.replace(from, to);
         }
         return { contents: src, loader: 'js' };
       });
@@ -95,33 +109,72 @@ const common = {
   plugins: [patchDependencies],
 };
 
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  ...common,
-  entryPoints: { cli: 'cli/main.ts', index: 'index.ts' },
-  absWorkingDir: root,
-  outdir,
-  splitting: true,
-  format: 'esm',
-  // Bundled CommonJS dependencies (yaml) call require(); ESM output has none unless we make one.
-  banner: {
-    js: "import { createRequire as __dombuildCreateRequire } from 'node:module';\nconst require = __dombuildCreateRequire(import.meta.url);",
-  },
-});
+if (snapshotOnly) {
+  if (!existsSync(join(outdir, 'cli.js')))
+    throw new Error('--snapshot-only needs dist/cli.js: run npm run build');
+} else {
+  rmSync(outdir, { recursive: true, force: true });
+  await bundle();
+  writeStaticOutput();
+}
+
+async function bundle() {
+  await build({
+    ...common,
+    entryPoints: { cli: 'cli/main.ts', index: 'index.ts' },
+    absWorkingDir: root,
+    outdir,
+    splitting: true,
+    format: 'esm',
+    // Bundled CommonJS dependencies (yaml) call require(); ESM output has none unless we make one.
+    banner: {
+      js: "import { createRequire as __dombuildCreateRequire } from 'node:module';\nconst require = __dombuildCreateRequire(import.meta.url);",
+    },
+  });
+}
+
+/**
+ * `--version` and `--help` as the bundle prints them to a pipe (width 100, as on any terminal of
+ * 100 columns or more). They are the same for every install, so they are computed once here.
+ */
+function writeStaticOutput() {
+  const out = {};
+  for (const flag of ['--version', '--help']) {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'dombuild.js'), flag], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`dombuild ${flag} exited ${r.status}: ${r.stderr}`);
+    out[flag] = r.stdout;
+  }
+  writeFileSync(join(outdir, 'static-output.json'), JSON.stringify(out));
+}
 
 if (process.env.DOMBUILD_NO_SNAPSHOT) warn('DOMBUILD_NO_SNAPSHOT is set: no start-up snapshot');
 else {
+  // One builder at a time: launchers that find the snapshot stale all ask for a rebuild.
+  const lock = `${snapshotDir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  try {
+    if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 10 * 60_000)
+      rmSync(lock, { recursive: true });
+    mkdirSync(lock);
+  } catch {
+    warn(`another build is making the snapshot (${lock}); leaving it to that one`);
+    process.exit(0);
+  }
   try {
     await buildSnapshot();
   } catch (err) {
     warn(`no start-up snapshot (the CLI starts without it): ${err instanceof Error ? err.stack : err}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
 async function buildSnapshot() {
   const work = mkdtempSync(join(tmpdir(), 'dombuild-snapshot-'));
+  // Whatever was there stops being used now; the new one is in place only once it has passed.
+  rmSync(join(snapshotDir, 'cli.node'), { force: true });
   try {
-    const entry = join(outdir, 'cli-snapshot.cjs');
+    const entry = join(work, 'cli-snapshot.cjs');
     await build({
       ...common,
       stdin: {
@@ -160,10 +213,15 @@ async function buildSnapshot() {
       warn(`no start-up snapshot: it does not behave like dist/cli.js (${problem})`);
       return;
     }
-    renameSync(blob, join(outdir, 'cli.blob'));
-    writeFileSync(join(outdir, 'cli.node'), nodeIdentity());
+    mkdirSync(snapshotDir, { recursive: true });
+    const size = statSync(blob).size;
+    // Beside the final name first: a rename never leaves half a blob under it.
+    const staged = join(snapshotDir, `.cli.blob.${process.pid}`);
+    copyFileSync(blob, staged);
+    renameSync(staged, join(snapshotDir, 'cli.blob'));
+    // Written last, so a launcher never pairs it with a blob that is not the one described.
+    writeFileSync(join(snapshotDir, 'cli.node'), `${nodeIdentity()}${size}\n`);
   } finally {
-    rmSync(join(outdir, 'cli-snapshot.cjs'), { force: true });
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -195,8 +253,11 @@ const warmUp = [
 ];
 
 startupSnapshot.setDeserializeMainFunction(async () => {
+  // The bundle's own location, for code that finds files beside it: the launcher says where
+  // dist/ is; by default the blob sits in <root>/.cache/snapshot.
   const blob = process.execArgv[process.execArgv.indexOf('--snapshot-blob') + 1];
-  globalThis.__dombuildImportMetaUrl = pathToFileURL(join(dirname(blob), 'cli.js')).href;
+  const dist = process.env.DOMBUILD_DIST ?? join(dirname(blob), '..', '..', 'dist');
+  globalThis.__dombuildImportMetaUrl = pathToFileURL(join(dist, 'cli.js')).href;
   process.exitCode = await main(process.argv.slice(1));
 });
 
@@ -234,13 +295,16 @@ function compareWithEsm(blob) {
     const esm = spawnSync(process.execPath, [join(root, 'bin', 'dombuild.js'), ...args], {
       encoding: 'utf8',
     });
-    const snap = spawnSync(process.execPath, ['--snapshot-blob', blob, '--', ...args], { encoding: 'utf8' });
+    const snap = spawnSync(process.execPath, ['--snapshot-blob', blob, '--', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DOMBUILD_DIST: outdir },
+    });
     if (snap.status !== esm.status || snap.stdout !== esm.stdout) return `\`${args.join(' ')}\` differs`;
   }
   return undefined;
 }
 
-/** The node binary that built the blob, as bin/dombuild.js checks it: path, inode, size. */
+/** The node binary that built the blob, as bin/dombuild.js checks it: path, inode and size, version. */
 function nodeIdentity() {
   const exe = realpathSync(process.execPath);
   const st = statSync(exe, { bigint: true });
