@@ -6,14 +6,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import {
-  linuxGuestInitramfs,
-  type Observation,
-  observationPattern,
-  readObservation,
-} from '../../images/linux-guest.js';
+import { linuxGuestInitramfs, observationPattern, readObservation } from '../../images/linux-guest.js';
 import { locateAsset } from '../../qemu/assets.js';
-import { type ToolstackBootInput, type ToolstackBootResult, bootWithToolstack } from '../../qemu/dom0/boot.js';
+import {
+  bootWithToolstack,
+  type ToolstackBootInput,
+  type ToolstackBootResult,
+} from '../../qemu/dom0/boot.js';
 import { parseCensus } from '../../qemu/dom0/census.js';
 import { DOM0_MARKER } from '../../qemu/dom0/records.js';
 import { judgeToolstackRun, type ToolstackVerdict } from '../../qemu/dom0/verdicts.js';
@@ -53,7 +52,9 @@ async function bootIt(
   writeFileSync(join(work, 'console.log'), r.run.console);
   const verdict = judgeToolstackRun(r.config, r.dom0, parseCensus(r.dom0.records), r.bootOrder);
   const up = r.run.domains.map((d) => `${d.domain} ${d.secondsToMet?.toFixed(1) ?? '-'} s`).join(', ');
-  t.log(`Xen ${input.release}: ${r.run.outcome} in ${r.run.durationSeconds.toFixed(1)} s (${up}); console ${work}`);
+  t.log(
+    `Xen ${input.release}: ${r.run.outcome} in ${r.run.durationSeconds.toFixed(1)} s (${up}); console ${work}`,
+  );
   return { r, verdict };
 }
 
@@ -79,7 +80,12 @@ for (const release of RELEASES) {
       const dir = stageExamples('dom0-toolstack');
       t.teardown(() => rmSync(dir, { recursive: true, force: true }));
       const file = join(dir, 'dom0-runtime.yaml');
-      const { r, verdict } = await bootIt(t, { text: readFileSync(file, 'utf8'), file, configDir: dir, release });
+      const { r, verdict } = await bootIt(t, {
+        text: readFileSync(file, 'utf8'),
+        file,
+        configDir: dir,
+        release,
+      });
       t.true(r.run.ok, explain(verdict, r));
       t.true(verdict.ok, explain(verdict, r));
       t.deepEqual(verdict.mismatches, []);
@@ -104,7 +110,9 @@ for (const release of RELEASES) {
       for (const c of verdict.comparisons) {
         t.true(c.matched.includes('present'), c.domain);
         if (c.path !== 'dom0') {
-          t.true(c.matched.includes('vcpus') && c.matched.includes('max-memory') && c.matched.includes('affinity'));
+          t.true(
+            c.matched.includes('vcpus') && c.matched.includes('max-memory') && c.matched.includes('affinity'),
+          );
         }
       }
     },
@@ -122,7 +130,8 @@ for (const release of RELEASES) {
         configDir: dir,
         release,
         // What a broken emitter would write: the config says 1 vCPU, the xl file 2.
-        tamperXl: (domain, text) => (domain === 'runtime1' ? text.replace(/^vcpus = 1$/m, 'vcpus = 2') : text),
+        tamperXl: (domain, text) =>
+          domain === 'runtime1' ? text.replace(/^vcpus = 1$/m, 'vcpus = 2') : text,
       });
       t.true(r.run.ok, explain(verdict, r));
       t.false(verdict.ok);
@@ -140,17 +149,40 @@ for (const release of RELEASES) {
  * must be identical.
  */
 const BY_DESIGN: Record<string, string> = {
+  xenstore:
+    'declared only on the boot-time twin: xl gives every domain xenstore and has no key for it (check xenstore-expressible); enabled is what makes the boot-time one the same',
   domid: 'Xen numbers boot-time domains first (1, 2, ...), xl-created ones after them',
   name: 'Xen knows a boot-time domain as dom0less-<domid> (init-dom0less); xl passes the config name',
   maxPages:
     'xl raises the maximum by LIBXL_MAXMEM_CONSTANT (1 MiB); a boot-time domain gets one page for the xenstore ring',
-  totPages: 'the toolstack adds console/vuart ring pages to an xl domain; Xen builds a boot-time one with fewer',
+  totPages:
+    'the toolstack adds console/vuart ring pages to an xl domain; Xen builds a boot-time one with fewer',
   'vcpus[].cpu': 'where a vCPU last ran is the scheduler’s choice at the moment of the read',
   'vcpus[].state': 'running/blocked at the moment of the read',
-  grantFrames: 'grant frames in use: the xl guest’s console backends grant pages, the boot-time one’s vpl011 is Xen’s',
+  grantFrames:
+    'grant frames in use: the xl guest’s console backends grant pages, the boot-time one’s vpl011 is Xen’s',
+  libxl:
+    'libxl’s stored config: the full xl config for an xl domain, a stub init-dom0less writes for a boot-time one',
+  vuart:
+    'the vpl011 backend: xenconsoled in dom0 (a xenstore vuart node) for xl, Xen itself (its console) at boot',
 };
 
-function twinConfig(dir: string, release: string): string {
+/**
+ * One vCPU: Debian's init-dom0less (4.17 and 4.20 alike) fails on a boot-time domain with more
+ * ("init-dom0less: writing to xenstore", seen in this test's first runs, both releases). It writes
+ * `cpu/<n>/availability/` with a trailing slash, which xenstored refuses, for every vCPU but the
+ * last; the upstream fix came after these builds. The domain is then left without xenstore.
+ */
+const TWIN_VCPUS = 1;
+
+/** The same for the guest's own report (images/linux-guest.ts). */
+const OBSERVED_BY_DESIGN = {
+  memTotalKiB:
+    'may differ by one page: Xen’s dom0less builder and libxl’s place the ramdisk at different guest addresses, and the pages Linux frees with it round differently at its ends (4 KiB apart on both releases)',
+};
+
+function twinConfig(dir: string, release: (typeof RELEASES)[number]): string {
+  const vcpus = TWIN_VCPUS;
   const kernel = JSON.stringify(locateAsset(CACHE, 'linux-arm64').path);
   writeFileSync(
     join(dir, 'twin.cpio.gz'),
@@ -163,9 +195,10 @@ function twinConfig(dir: string, release: string): string {
     '    ramdisk: twin.cpio.gz',
     '    cmdline: "console=ttyAMA0 rdinit=/init quiet"',
     '    memory: 192M',
-    '    vcpus: 2',
+    `    vcpus: ${vcpus}`,
     '    vpl011: true',
-    '    xenstore: enabled',
+    // The one line the descriptions differ in (besides name and boot): see BY_DESIGN.xenstore.
+    ...(bootTime ? ['    xenstore: enabled'] : []),
   ];
   return [
     'xen:',
@@ -213,12 +246,22 @@ for (const release of RELEASES) {
       const census = (name: string) => verdict.comparisons.find((c) => c.domain === name)?.census;
       const strip = (c: ReturnType<typeof census>) => {
         if (!c) return undefined;
-        const { domid: _d, name: _n, maxPages: _m, totPages: _p, vcpus, grant, state: _s, memMiB, ...rest } = c;
+        const {
+          domid: _d,
+          name: _n,
+          maxPages: _m,
+          totPages: _p,
+          libxl: _l,
+          vuart: _v,
+          vcpus,
+          grant,
+          state: _s,
+          ...rest
+        } = c;
         return {
           ...rest,
           vcpus: vcpus.map(({ cpu: _c, state: _st, ...v }) => v),
           grant: grant && { ...grant, frames: undefined },
-          memMiB,
         };
       };
       t.deepEqual(strip(census('twinboot')), strip(census('twinxl')), Object.values(BY_DESIGN).join('; '));
@@ -229,8 +272,16 @@ for (const release of RELEASES) {
       const xlLog = verdict.runtime[0]?.console ?? '';
       const xlObs = readObservation(xlLog.split('\n'), 'twin');
       if (!bootObs || !xlObs) return t.fail(`no complete report: boot ${!!bootObs}, xl ${!!xlObs}\n${xlLog}`);
-      const same = (o: Observation) => ({ ...o });
-      t.deepEqual(same(xlObs), same(bootObs));
+      // MemTotal: within one page (OBSERVED_BY_DESIGN.memTotalKiB); the rest byte for byte.
+      t.true(
+        Math.abs(xlObs.memTotalKiB - bootObs.memTotalKiB) <= 4,
+        `${xlObs.memTotalKiB} vs ${bootObs.memTotalKiB}`,
+      );
+      t.deepEqual(
+        { ...xlObs, memTotalKiB: 0 },
+        { ...bootObs, memTotalKiB: 0 },
+        OBSERVED_BY_DESIGN.memTotalKiB,
+      );
     },
   );
 }
