@@ -53,6 +53,8 @@ export function progress(io: CliIO): (event: PipelineEvent) => void {
   return (event) => {
     if (event.kind === 'board') io.stderr('dombuild: resolving the board\n');
     else if (event.kind === 'unchecked') io.stderr(NO_VALIDATE_WARNING);
+    else if (event.kind === 'kconfig')
+      io.stderr(`dombuild: checking against the Xen build's Kconfig ${event.path}\n`);
     else io.stderr(`dombuild: building the ${event.arch === 'x86_64' ? 'x86 ' : ''}outputs\n`);
   };
 }

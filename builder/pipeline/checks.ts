@@ -36,6 +36,11 @@ const IMAGE_CHECKS: readonly Check[] = [
     title: 'No image is empty (Xen refuses a module of size 0)',
   }),
   stagedCheck({
+    id: 'xen-image-release',
+    stage: 'images',
+    title: 'The Xen binary is the release xen.release names (read from its "xen,xen-X.Y" string on Arm)',
+  }),
+  stagedCheck({
     id: 'image-unknown-format',
     stage: 'images',
     severity: 'warning',

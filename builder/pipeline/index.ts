@@ -4,7 +4,8 @@
 // differ only in how far they go and what they print. Each stage is a function of the previous
 // stage's value; the only I/O is reading the inputs the config names (board, Kconfig, images).
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type ResolveBoardOptions, type ResolvedBoard, resolveBoard } from '../../boards/resolve.js';
 import type { Board } from '../../boards/types.js';
 import { writeDtb } from '../../devicetree/dtb.js';
@@ -18,6 +19,7 @@ import { type Kconfig, parseKconfig } from '../../schema/kconfig.js';
 import { type LoadResult, loadConfig } from '../../schema/load.js';
 import { type ConfigSource, locate } from '../../schema/source.js';
 import { type ValidateOptions, validate } from '../../schema/validate.js';
+import { xenBinaryRelease } from '../../xen-formats/xen-binary.js';
 import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../emit-system.js';
 import { type ResolvedImage, resolveImages } from '../image-files.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
@@ -53,7 +55,12 @@ export interface OutputRequest
 }
 
 /** Something the caller may want to say while the pipeline works (progress, the --no-validate warning). */
-export type PipelineEvent = { kind: 'board' } | { kind: 'unchecked' } | { kind: 'emit'; arch: Board['arch'] };
+export type PipelineEvent =
+  | { kind: 'board' }
+  | { kind: 'unchecked' }
+  /** The Xen build's Kconfig was found beside its binary (`xen.kconfig` not given). */
+  | { kind: 'kconfig'; path: string }
+  | { kind: 'emit'; arch: Board['arch'] };
 
 export interface PipelineInput {
   /** The config's text. */
@@ -107,6 +114,8 @@ export interface PipelineResult {
 }
 
 const MAX_KCONFIG_BYTES = 4 * 1024 * 1024;
+/** Xen for Arm is 1-2 MiB; a file far larger is not a Xen image worth scanning for its release. */
+const MAX_XEN_BYTES = 64 * 1024 * 1024;
 
 const failed = (diags: readonly Diagnostic[]) => diags.some((d) => d.severity === 'error');
 
@@ -177,6 +186,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const imgs = await resolveImages(config, { configDir: input.configDir, hash });
   // The kernel-header check is about Arm images placed by the plan; x86 kernels are bzImages.
   const imageFindings = imgs.diagnostics.filter((d) => !(x86 && d.id === 'image-unknown-format'));
+  const xenFinding = await xenReleaseFinding(config, imgs.images);
+  if (xenFinding) imageFindings.push(xenFinding);
   const known = new Set(table.map((c) => c.id));
   add(judge('images', { images: imageFindings.filter((d) => known.has(d.id)).map(toFinding) }));
   add(imageFindings.filter((d) => !known.has(d.id)));
@@ -276,13 +287,55 @@ export class PipelineInputError extends Error {
   }
 }
 
+/** Arm Xen binaries name their release (xen-formats/xen-binary.ts): it must be the config's. */
+async function xenReleaseFinding(
+  config: Config,
+  images: readonly ResolvedImage[],
+): Promise<Diagnostic | undefined> {
+  const xen = images.find((i) => i.role === 'xen' && i.file !== undefined && !i.generated);
+  if (!xen?.file) return undefined;
+  let bytes: Uint8Array;
+  try {
+    const read = await readRegularFile(xen.file, MAX_XEN_BYTES);
+    if (read.truncated) return undefined;
+    bytes = read.bytes;
+  } catch {
+    return undefined; // the image checks report an unreadable file
+  }
+  const found = xenBinaryRelease(bytes);
+  if (found === undefined || found === config.xen.release) return undefined;
+  return {
+    id: 'xen-image-release',
+    severity: 'error',
+    message: `${xen.file} is Xen ${found}, but xen.release is "${config.xen.release}"`,
+    path: 'xen.image',
+    hint: `set xen.release: "${found}", or point xen.image at a Xen ${config.xen.release} binary`,
+  };
+}
+
+/**
+ * The Xen build's .config: xen.kconfig when given, else the one beside the Xen binary the config
+ * names — `<binary>.config` (how Debian ships it) or `.config` in its folder (a Xen build tree).
+ */
+function kconfigPath(config: Config, input: PipelineInput): { path: string; found: boolean } | undefined {
+  if (config.xen.kconfig !== undefined) return { path: config.xen.kconfig, found: false };
+  const image = config.xen.image;
+  if (image?.kind !== 'file') return undefined;
+  const bin = isAbsolute(image.path) ? image.path : resolve(input.configDir, image.path);
+  for (const candidate of [`${bin}.config`, join(dirname(bin), '.config')])
+    if (existsSync(candidate)) return { path: candidate, found: true };
+  return undefined;
+}
+
 async function readKconfig(
   config: Config,
   input: PipelineInput,
   diagnostics: Diagnostic[],
 ): Promise<Kconfig | undefined> {
-  const path = config.xen.kconfig;
-  if (path === undefined) return undefined;
+  const where = kconfigPath(config, input);
+  if (where === undefined) return undefined;
+  const path = where.path;
+  if (where.found) input.onEvent?.({ kind: 'kconfig', path });
   const abs = isAbsolute(path) ? path : resolve(input.configDir, path);
   let text: string;
   try {

@@ -114,6 +114,9 @@ export async function bootAndReport(job: BootJob): Promise<number> {
   const keep = args.keep === true || !result.ok;
   if (result.ok) {
     io.stdout(`all ${result.domains.length} domains up in ${result.durationSeconds.toFixed(2)} s\n`);
+  } else if (xenSilent(result)) {
+    // No guest could have spoken: blaming each one would hide the cause.
+    io.stdout(`FAILED: Xen printed nothing (${result.reason})\n${XEN_SILENT_CAUSES}`);
   } else {
     io.stdout(`FAILED: ${result.reason}\n`);
     for (const d of result.domains.filter((r) => !r.met)) {
@@ -125,6 +128,20 @@ export async function bootAndReport(job: BootJob): Promise<number> {
   else rmSync(work, { recursive: true, force: true });
   return result.ok ? 0 : 1;
 }
+
+/** Xen's console lines start with "(XEN)"; a run without one never reached Xen's console. */
+export function xenSilent(result: Pick<RunResult, 'ok' | 'console' | 'outcome'>): boolean {
+  return (result.outcome === 'silent' || result.outcome === 'timeout') && !/^\(XEN\)/m.test(result.console);
+}
+
+export const XEN_SILENT_CAUSES =
+  '  likely causes:\n' +
+  "  - Xen's console is not a device in the tree: console=dtuart with dtuart= naming an alias the board's\n" +
+  '    device tree lacks (give the UART by its path, e.g. dtuart=/pl011@9000000), or no console= at all\n' +
+  '  - Xen stopped before its console existed: a binary for another machine or architecture, or a build\n' +
+  "    missing what the tree needs (validate with that build's .config: xen.kconfig, or a .config beside\n" +
+  '    xen.image)\n' +
+  '  - the boot loader never handed over to Xen (see the console log for U-Boot errors)\n';
 
 /** What a domain's console was searched for: a quoted text or a /regex/. */
 function showMatch(match: string | RegExp): string {

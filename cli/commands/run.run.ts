@@ -62,6 +62,8 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     onBoard: (b) => checkBoardFlag(args, b.diagnostics),
     onEvent: (e) => {
       if (e.kind === 'unchecked') io.stderr(NO_VALIDATE_WARNING);
+      else if (e.kind === 'kconfig')
+        io.stderr(`dombuild: checking against the Xen build's Kconfig ${e.path}\n`);
     },
     adjust: (config, board) => runConfig(config, board, args, io),
     outputs: (config, board) => {
@@ -153,19 +155,23 @@ function runConfig(config: Config, board: Board, args: Record<string, unknown>, 
     throw new UsageError(`run boots with direct or uboot, not ${method}`);
   out = { ...out, boot: { ...out.boot, method } };
   if (!out.xen.image) {
-    // The Debian build of the config's release, as scripts/setup-system.sh caches it.
+    // The Debian build of the config's release, as scripts/setup-system.sh caches it, judged by
+    // that build's own .config: a config's xen.kconfig describes some other build of Xen.
     const cacheRoot = cacheRootFrom(io.env, io.env.HOME ?? homedir());
-    let xen: string;
+    let xen: ReturnType<typeof locateAsset>;
     try {
-      xen = locateAsset(cacheRoot, xenAssetId(out.xen.release as '4.17' | '4.20', 'arm64')).path;
+      xen = locateAsset(cacheRoot, xenAssetId(out.xen.release as '4.17' | '4.20', 'arm64'));
     } catch (e) {
       if (!(e instanceof QemuError)) throw e;
       throw new UsageError(
         `no Xen ${out.xen.release} for arm64: ${e.message}${e.hint ? ` (${e.hint})` : ''}`,
       );
     }
-    out = { ...out, xen: { ...out.xen, image: { kind: 'file', path: xen } } };
-    io.stderr(`dombuild: using Xen ${xen}\n`);
+    out = { ...out, xen: { ...out.xen, image: { kind: 'file', path: xen.path } } };
+    if (xen.configPath) out = { ...out, xen: { ...out.xen, kconfig: xen.configPath } };
+    io.stderr(
+      `dombuild: using Xen ${xen.path}${xen.configPath ? ` and its Kconfig ${xen.configPath}` : ''}\n`,
+    );
   }
   return out;
 }

@@ -55,7 +55,7 @@ afterEach(() => {
   hosts.clear();
 });
 
-function host(dir: string, path = `${join(dir, 'bin')}:${process.env.PATH}`) {
+function host(dir: string, path = `${join(dir, 'bin')}:${process.env.PATH}`, timeout = '60') {
   const child = spawn(
     process.execPath,
     [
@@ -64,7 +64,7 @@ function host(dir: string, path = `${join(dir, 'bin')}:${process.env.PATH}`) {
       '--input-type=module',
       '-e',
       `const { main } = await import(${JSON.stringify(main)});
-       process.exitCode = await main(['run', ${JSON.stringify(join(dir, 'sys.yaml'))}, '--timeout', '60']);`,
+       process.exitCode = await main(['run', ${JSON.stringify(join(dir, 'sys.yaml'))}, '--timeout', ${JSON.stringify(timeout)}]);`,
     ],
     {
       // The repo, where `--import tsx` resolves.
@@ -85,6 +85,21 @@ function host(dir: string, path = `${join(dir, 'bin')}:${process.env.PATH}`) {
 const scratch = (dir: string) => readdirSync(join(dir, 'tmp')).filter((n) => n.startsWith('dombuild-run-'));
 
 describe.skipIf(!gate.available)('dombuild run and signals', () => {
+  it('a console where Xen never spoke says "Xen printed nothing" with the causes, not each guest', async () => {
+    // A boot loader's lines and then silence: what a Xen that dies before its console looks like.
+    const dir = setup('echo "U-Boot 2023.01"\nexec sleep 30');
+    const child = host(dir, undefined, '3');
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code, stdout).toBe(1);
+    expect(stdout).toMatch(/^FAILED: Xen printed nothing \(/m);
+    expect(stdout).toContain('likely causes:');
+    expect(stdout).not.toMatch(/never printed/);
+  });
+
   it('a failed run names what each domain not up was waited for, and keeps its folder', async () => {
     const dir = setup('echo "nothing to see"');
     const child = host(dir);

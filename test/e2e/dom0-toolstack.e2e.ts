@@ -143,6 +143,39 @@ for (const release of RELEASES) {
   );
 }
 
+boot(
+  "Xen 4.20: an xl create that fails is reported with xl's own message, and its domain is absent from the census",
+  async (t) => {
+    const dir = stageExamples('dom0-toolstack-xlfail');
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'dom0-runtime.yaml');
+    const { r, verdict } = await bootIt(t, {
+      text: readFileSync(file, 'utf8'),
+      file,
+      configDir: dir,
+      release: '4.20',
+      // More memory than the 2 GiB machine has: Xen refuses to populate it.
+      tamperXl: (domain, text) =>
+        domain === 'runtime2' ? text.replace(/^memory = 64$/m, 'memory = 8192') : text,
+    });
+    t.true(r.run.ok, explain(verdict, r));
+    t.false(verdict.ok);
+    t.deepEqual(
+      verdict.failedSteps.map((s) => s.step),
+      ['xl-create:runtime2'],
+    );
+    const v2 = verdict.runtime.find((v) => v.domain === 'runtime2');
+    t.false(v2?.created);
+    t.regex(v2?.error ?? '', /libxl: error: /);
+    t.log(`xl said: ${v2?.error}`);
+    t.deepEqual(
+      verdict.mismatches.map((m) => [m.domain, m.field]),
+      [['runtime2', 'present']],
+    );
+    t.true(verdict.runtime.find((v) => v.domain === 'runtime1')?.created);
+  },
+);
+
 /**
  * Part 3: one Linux guest declared twice, `boot: true` and `boot: false`. Fields that differ by
  * design, each with the reason; everything else in Xen's census and in the guest's own report
