@@ -32,7 +32,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Cmd, launchMode, reportTimings, timeInterleaved } from './20-startup.bench.js';
+import { type Cmd, launchMode, reportGoal, reportTimings, timeInterleaved } from './measure.js';
 import type { Report } from './run.js';
 
 export const title = 'dombuild build --only uboot vs ImageBuilder uboot-script-gen';
@@ -219,7 +219,7 @@ export default async function (report: Report): Promise<void> {
     }
 
     const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
-    report(`dombuild started as a program runs: ${launchMode()}`);
+    report(`dombuild started as a program runs build from: ${launchMode()}`);
     for (const r of rejected) report(r);
     if (skip) report(`ImageBuilder comparison skipped: ${skip}`);
     else
@@ -244,12 +244,25 @@ export default async function (report: Report): Promise<void> {
       const w = slope(who, 'wallMs');
       if (w) report(`${who}: ${w}, ${slope(who, 'cpuMs')}`);
     }
-    const db2 = find('dombuild', 2);
-    if (db2) {
+    // Linear in guests: the cost per guest from 2 to 30 and from 30 to 64 should agree (within
+    // the noise of a shared machine), and memory per guest stays at or below 59 KB (issue 14).
+    const [d2, d30, d64] = SYSTEMS.map(({ n }) => find('dombuild', n));
+    if (d2 && d30 && d64) {
+      const per = (a: typeof d2, b: typeof d2, na: number, nb: number) => (b.cpuMs - a.cpuMs) / (nb - na);
       report(
-        `2 guests: dombuild ${(db2.wallMs / node.wallMs).toFixed(2)}x the empty node wall, ${(db2.cpuMs / node.cpuMs).toFixed(2)}x cpu (target 1.3x)`,
+        `dombuild cpu per guest: ${per(d2, d30, 2, 30).toFixed(2)} ms (2 to 30), ${per(d30, d64, 30, 64).toFixed(2)} ms (30 to 64)`,
       );
+      if (d2.rssKiB !== undefined && d30.rssKiB !== undefined && d64.rssKiB !== undefined) {
+        const kb = (d64.rssKiB - d2.rssKiB) / 62;
+        report(
+          `GOAL memory per guest (peak RSS, 2 to 64 guests) <= 59 KB: ${kb.toFixed(1)} KB ` +
+            `(2 to 30: ${((d30.rssKiB - d2.rssKiB) / 28).toFixed(1)} KB): ${kb <= 59 ? 'met' : 'NOT met'}`,
+        );
+      }
     }
+    const db2 = find('dombuild', 2);
+    if (db2)
+      reportGoal(report, { what: 'build --only uboot, 2 guests, vs node -e', maxWall: 1.3 }, db2, node);
     for (const { n } of SYSTEMS) {
       const db = find('dombuild', n);
       const ib = find('ImageBuilder', n);

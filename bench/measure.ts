@@ -147,9 +147,9 @@ export function reportGoal(report: Report, goal: Goal, t: Timing, ref: Timing): 
   return met;
 }
 
-/** How the launcher will start: from the snapshot, or why not. */
+/** How the launcher starts a command that loads most of the code: from the snapshot, or not. */
 export function launchMode(): string {
-  const r = spawnSync('sh', ['-x', `${root}bin/dombuild.js`, '--version'], { encoding: 'utf8' });
-  if (r.stderr.includes('--snapshot-blob')) return 'V8 start-up snapshot';
-  return 'bundled ESM (dist/cli.js), no snapshot';
+  const r = spawnSync('sh', ['-x', `${root}bin/dombuild.js`, 'boards'], { cwd: root, encoding: 'utf8' });
+  if (r.stderr.includes('--snapshot-blob')) return 'the V8 start-up snapshot (.cache/snapshot)';
+  return 'the bundled ESM (dist/cli.js): no usable snapshot (npm run build makes one)';
 }

@@ -45,6 +45,9 @@ case ${1-} in
     fi
     ;;
 esac
+# dtc holds a whole tree: young-generation semi-spaces of 1 MiB instead of up to 16 keep its peak
+# RSS ~20% lower for the same CPU (10,000-node tree: 100 -> 83 MiB); other commands allocate little.
+if [ "${1-}" = dtc ]; then exec node --max-semi-space-size=1 "$self" "$@"; fi
 exec node "$self" "$@"
 */
 

@@ -99,11 +99,15 @@ class Ctx {
 
   /** Runs a per-node check over live nodes, parents first; a node deleted by the check is not descended. */
   each(check: (n: LiveNode) => void): void {
-    const visit = (n: LiveNode) => {
+    const stack: LiveNode[] = [this.root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      // A node an earlier check deleted is skipped, and so are the children of one it deletes.
+      if (n.deleted && n !== this.root) continue;
       check.call(this, n);
-      for (const c of n.children) if (!c.deleted) visit(c);
-    };
-    visit(this.root);
+      if (n.deleted) continue;
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+    }
   }
 
   private posOf(node: LiveNode, prop?: LiveProp): SourcePos {
@@ -197,7 +201,8 @@ class Ctx {
     const marks = new Map<string, Owner>();
     for (const n of this.root.walk()) {
       for (const l of n.labels) if (!l.deleted && !nodes.has(l.name)) nodes.set(l.name, { node: n });
-      for (const p of n.liveProps()) {
+      for (const p of n.props) {
+        if (p.deleted) continue;
         for (const l of p.labels)
           if (!l.deleted && !props.has(l.name)) props.set(l.name, { node: n, prop: p });
         for (const m of p.value.markers)
@@ -211,7 +216,8 @@ class Ctx {
     };
     for (const n of this.root.walk()) {
       for (const l of n.labels) if (!l.deleted) check(l.name, n);
-      for (const p of n.liveProps()) {
+      for (const p of n.props) {
+        if (p.deleted) continue;
         for (const l of p.labels) if (!l.deleted) check(l.name, n, p);
         for (const m of p.value.markers) if (m.kind === 'label') check(m.ref, n, p, m);
       }
@@ -266,7 +272,8 @@ class Ctx {
   }
 
   phandleReferences(node: LiveNode): void {
-    for (const p of node.liveProps()) {
+    for (const p of node.props) {
+      if (p.deleted || p.value.markers.length === 0) continue;
       for (const m of p.value.markers) {
         if (m.kind !== 'phandle') continue;
         const target = this.byRef(m.ref);
@@ -283,7 +290,8 @@ class Ctx {
   }
 
   pathReferences(node: LiveNode): void {
-    for (const p of node.liveProps()) {
+    for (const p of node.props) {
+      if (p.deleted || p.value.markers.length === 0) continue;
       const marks = p.value.markers;
       for (let i = 0; i < marks.length; i++) {
         const m = marks[i]!;

@@ -524,6 +524,10 @@ function literalLen(t: string, i: number): number {
   return end - i;
 }
 
+const HEX_ONLY = /^0[xX][0-9a-fA-F]+$/;
+/** Decimal without a leading 0 (which would make it octal). */
+const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
+
 function lineDirectiveLen(t: string, i: number): number {
   const re = /#(?:line)?[ \t]+[0-9]+[ \t]+/y;
   re.lastIndex = i;
@@ -542,6 +546,11 @@ function lineDirectiveLen(t: string, i: number): number {
 
 /** Value of an integer literal as strtoull(text, 0) reads it, with dtc's errors. */
 function parseLiteral(text: string, pos: SourcePos): bigint {
+  // Most literals are short hex or decimal numbers without a suffix: exact as a double.
+  const c1 = text.charCodeAt(1);
+  if (text.length <= 12 && (c1 === 0x78 || c1 === 0x58) && text.charCodeAt(0) === 0x30 && HEX_ONLY.test(text))
+    return BigInt(Number.parseInt(text.slice(2), 16));
+  if (text.length <= 15 && DECIMAL.test(text)) return BigInt(Number.parseInt(text, 10));
   let digits = text.replace(/[UL]+$/, '');
   let radix = 10;
   if (/^0[xX]/.test(digits)) {
