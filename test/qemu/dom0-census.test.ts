@@ -27,6 +27,21 @@ describe.each(['4.17', '4.20'])('recorded census, Xen %s', (release) => {
 
   it('reads every step and every domain', () => {
     expect(report.incomplete).toEqual([]);
+    expect(report.records.flatMap((r) => (r.kind === 'step' ? [r.step] : []))).toEqual([
+      'insmod:xen-privcmd',
+      'insmod:xenfs',
+      'insmod:xen-evtchn',
+      'insmod:xen-gntdev',
+      'insmod:xen-gntalloc',
+      'mount:xenfs',
+      'start:xenstored',
+      'init:xen-init-dom0',
+      'init:init-dom0less',
+      'start:xenconsoled',
+      'xl-create:runtime1',
+      'xl-create:runtime2',
+      'up:runtime1',
+    ]);
     expect(report.records.filter((r) => r.kind === 'step').every((r) => r.kind === 'step' && r.ok)).toBe(
       true,
     );
