@@ -84,6 +84,8 @@ export function qemuVirtBoard(p: QemuVirtParams, name = 'qemu-virt-arm64'): Boar
     console: '/pl011@9000000',
     uboot: {
       loadCommand: 'tftpb',
+      // disk.img is attached as a virtio-blk disk, U-Boot's first virtio block device.
+      diskDevice: 'virtio 0',
       scriptAddress: 0x4020_0000n,
       scriptCapacity: 1n * MiB,
       relocationSize: QEMU_UBOOT_RELOCATION_SIZE,

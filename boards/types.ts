@@ -35,6 +35,11 @@ export interface BoardGic {
 export interface UbootDefaults {
   /** The command that fetches a file to an address, e.g. `tftpb` or `load mmc 0:1`. */
   loadCommand: string;
+  /**
+   * The U-Boot device (`interface number`) that holds the board's boot medium, e.g. `mmc 0`: the
+   * script inside disk.img loads from its first partition with `load <device>:1`.
+   */
+  diskDevice?: string;
   /** Where U-Boot loads and runs the boot script from (its `scriptaddr`). */
   scriptAddress: bigint;
   /** Room kept for the script at `scriptAddress`. */

@@ -22,6 +22,8 @@ export function zcu102Board(dtbPath?: string): Board {
     gic: { version: 2 },
     uboot: {
       loadCommand: 'tftpb',
+      // The SD card slot (sdhci@ff170000) is U-Boot's mmc 0 on the ZCU102.
+      diskDevice: 'mmc 0',
       scriptAddress: 0x2000_0000n,
       scriptCapacity: 1n * MiB,
       relocationSize: UBOOT_RELOCATION_ESTIMATE,
@@ -62,6 +64,7 @@ export function rpi4Board(dtbPath?: string, ram?: bigint): Board {
     console: '/soc/serial@7e215040',
     uboot: {
       loadCommand: 'load mmc 0:1',
+      diskDevice: 'mmc 0',
       scriptAddress: 0x0240_0000n,
       scriptCapacity: 1n * MiB,
       relocationSize: UBOOT_RELOCATION_ESTIMATE,

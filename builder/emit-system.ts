@@ -9,7 +9,7 @@ import type { Tree } from '../devicetree/tree.js';
 import { probeGuestImage, XEN_VPL011_BASE } from '../images/probe.js';
 import { writeScriptImage } from '../images/uimage.js';
 import type { BoardFacts } from '../schema/board-facts.js';
-import type { Config } from '../schema/config.js';
+import { type Config, mediaSchema } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
 import { type BlobImageRef, buildBlobFromConfig, FromConfigError } from './createdomain-args.js';
 import { buildDom0less, type Dom0lessResult } from './dom0less/chosen.js';
@@ -17,6 +17,7 @@ import { chosenDtsi } from './dom0less/dtsi.js';
 import { applyEdits, overlayTree } from './dom0less/edits.js';
 import { systemDtb as makeSystemDtb } from './dom0less/system-dtb.js';
 import { defaultProbeMarker, imageConfigPath, type ResolvedImage } from './image-files.js';
+import type { DiskRequest, FatEntry } from './media/layout.js';
 import { buildPartialDtbs } from './passthrough/partial.js';
 import { toBoardFacts } from './pipeline/board.js';
 import { planToJson } from './plan/json.js';
@@ -29,21 +30,22 @@ import { buildX86Outputs } from './x86/outputs.js';
 import { x86PlanJson } from './x86/plan-json.js';
 import { emitXlConfigs } from './xl/emit.js';
 
-export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86', 'hyperlaunch'] as const;
+export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86', 'hyperlaunch', 'disk'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 /** The outputs each architecture can write; `--only` outside these is a usage error. */
 export const ARCH_OUTPUTS = {
-  arm: ['dtb', 'uboot', 'fit', 'blob', 'xl'],
+  arm: ['dtb', 'uboot', 'fit', 'blob', 'xl', 'disk'],
   x86_64: ['x86', 'blob', 'xl', 'hyperlaunch'],
 } as const satisfies Record<string, readonly OutputKind[]>;
 
 /**
- * Written when no `--only` is given: every Arm output; on x86 all but the EXPERIMENTAL
+ * Written when no `--only` is given: every Arm output but the media (disk.img is written by
+ * default only when the config has a `media:` section); on x86 all but the EXPERIMENTAL
  * hyperlaunch tree, which no Xen release reads (on request only). plan.json is always written.
  */
 export const DEFAULT_OUTPUTS = {
-  arm: ARCH_OUTPUTS.arm,
+  arm: ['dtb', 'uboot', 'fit', 'blob', 'xl'],
   x86_64: ['x86', 'blob', 'xl'],
 } as const satisfies Record<string, readonly OutputKind[]>;
 
@@ -58,6 +60,7 @@ export const OUTPUT_FILES = {
   createdomainBin: 'createdomain.bin',
   planJson: 'plan.json',
 } as const;
+  diskImg: 'disk.img',
 
 export interface BuildInput {
   config: Config;
@@ -94,6 +97,8 @@ export interface BuildResult {
   files: Map<string, Uint8Array>;
   diagnostics: Diagnostic[];
 }
+  /** Disk images still to be made by the media tools (builder/media/make-disk.ts). */
+  media?: DiskRequest[];
 
 const utf8 = new TextEncoder();
 const LOADED_ROLES = new Set(['xen', 'xsm-policy', 'kernel', 'ramdisk', 'device-tree']);
@@ -108,7 +113,9 @@ export function buildSystem(input: BuildInput): BuildResult {
   const { config, board, plan } = input;
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, Uint8Array>();
-  const wants = (k: OutputKind) => (input.only ? input.only.has(k) : isDefault('arm', k));
+  const media: DiskRequest[] = [];
+  const wants = (k: OutputKind) =>
+    input.only ? input.only.has(k) : isDefault('arm', k) || (k === 'disk' && config.media !== undefined);
   const header = [
     `dombuild: Xen ${config.xen.release} on ${board.name}`,
     'generated; edit the config, not this file',
@@ -184,23 +191,14 @@ export function buildSystem(input: BuildInput): BuildResult {
       }
     } catch (e) {
       if (!(e instanceof UbootError)) throw e;
-      // an error about a plan image ("alpha/kernel", "alpha/kernel.loadCommand") points at the
-      // config field the image comes from
-      const w = e.where ?? '';
-      const img = plan.images.find((i) => w === i.name || w.startsWith(`${i.name}.`));
-      const field = img && imageConfigPath(config, img);
-      const suffix = img && w === `${img.name}.loadCommand` ? '.load' : '';
-      diagnostics.push({
-        id: `uboot-${e.code.toLowerCase().replace(/_/g, '-')}`,
-        severity: 'error',
-        message: e.message,
-        path: field ? `${field}${suffix}` : w,
-        ...(e.hint ? { hint: e.hint } : {}),
-      });
+      diagnostics.push(ubootDiagnostic(e, config, plan));
     }
   }
 
-  if (wants('fit')) {
+  // A disk that boots a FIT carries boot.itb, so the FIT is made for it even when not asked for.
+  const fitForDisk = wants('disk') && config.boot.fit;
+  let fitBytes: Uint8Array | undefined;
+  if (wants('fit') || fitForDisk) {
     const bytes = new Map<string, Uint8Array>(input.imageBytes ?? []);
     for (const [name, b] of generated) bytes.set(name, b);
     const fit = buildSystemFit({
@@ -214,7 +212,12 @@ export function buildSystem(input: BuildInput): BuildResult {
     // Without every image there is no FIT; that is only a problem when the FIT was asked for.
     for (const d of fit.diagnostics)
       diagnostics.push(input.only?.has('fit') || config.boot.fit ? { ...d, severity: 'error' } : d);
-    if (fit.fit) files.set(OUTPUT_FILES.bootItb, fit.fit);
+    fitBytes = fit.fit;
+    if (fit.fit && wants('fit')) files.set(OUTPUT_FILES.bootItb, fit.fit);
+  }
+  if (wants('disk')) {
+    const disk = diskRequest(input, dom, header, generated, fitBytes, diagnostics);
+    if (disk) media.push(disk);
   }
   if (wants('blob')) {
     // Every domain's module list, boot-time ones with their planned address, with sha256s.
@@ -253,7 +256,116 @@ export function buildSystem(input: BuildInput): BuildResult {
     for (const [name, bytes] of runtimeImages(config)) files.set(name, bytes);
   }
   files.set(OUTPUT_FILES.planJson, utf8.encode(planToJson(plan, { relativeTo: input.bootRoot })));
-  return { files, diagnostics };
+  return media.length > 0 ? { files, diagnostics, media } : { files, diagnostics };
+}
+
+/** A script error about a plan image ("alpha/kernel", "alpha/kernel.loadCommand") points at its config field. */
+function ubootDiagnostic(e: UbootError, config: Config, plan: BootPlan): Diagnostic {
+  const w = e.where ?? '';
+  const img = plan.images.find((i) => w === i.name || w.startsWith(`${i.name}.`));
+  const field = img && imageConfigPath(config, img);
+  const suffix = img && w === `${img.name}.loadCommand` ? '.load' : '';
+  return {
+    id: `uboot-${e.code.toLowerCase().replace(/_/g, '-')}`,
+    severity: 'error',
+    message: e.message,
+    path: field ? `${field}${suffix}` : w,
+    ...(e.hint ? { hint: e.hint } : {}),
+  };
+}
+
+/**
+ * disk.img for a U-Boot board: a FAT boot partition holding boot.scr (whose loads read that
+ * partition: `load <device>:1`), Xen, every module the plan loads and the board DTB, or boot.itb
+ * when the system boots a FIT; then the partitions `media.partitions` names. U-Boot's distro boot
+ * finds /boot.scr on the partition by itself.
+ */
+function diskRequest(
+  input: BuildInput,
+  dom: Dom0lessResult,
+  header: string[],
+  generated: ReadonlyMap<string, Uint8Array>,
+  fit: Uint8Array | undefined,
+  diagnostics: Diagnostic[],
+): DiskRequest | undefined {
+  const { config, board, plan } = input;
+  const media = config.media;
+  const device = media?.device ?? board.uboot?.diskDevice;
+  if (!board.uboot || device === undefined) {
+    diagnostics.push({
+      id: 'media-no-device',
+      severity: 'error',
+      message: `board ${board.name} names no U-Boot device for its boot disk; disk.img cannot say where to load from`,
+      path: media ? 'media' : 'board',
+      hint: 'set media.device, e.g. "mmc 0"',
+    });
+    return undefined;
+  }
+  const nameOf = (img: PlannedImage) => (img.role === 'xen' ? 'xen' : generatedFileName(img.name, img.role));
+  const names: DiskNames = {
+    load: `load ${device}:1`,
+    image: nameOf,
+    fit: 'boot.itb',
+    boardDtb: 'board.dtb',
+  };
+  let source: string | undefined;
+  try {
+    source = scriptSource(input, dom, header, diagnostics, names);
+  } catch (e) {
+    if (!(e instanceof UbootError)) throw e;
+    diagnostics.push(ubootDiagnostic(e, config, plan));
+    return undefined;
+  }
+  if (source === undefined) return undefined;
+  const script = writeScriptImage(source, { timestamp: input.timestamp, name: 'dombuild boot' });
+  const files: FatEntry[] = [{ name: OUTPUT_FILES.bootScr, source: { kind: 'bytes', bytes: script } }];
+  if (config.boot.fit && plan.fitAddress !== undefined && !input.dynamic) {
+    if (!fit) return undefined; // the FIT's own diagnostics say which image is missing
+    files.push({ name: names.fit, source: { kind: 'bytes', bytes: fit } });
+  } else {
+    const resolved = new Map(input.images.map((i) => [i.name, i]));
+    for (const img of plan.images.filter((i) => LOADED_ROLES.has(i.role))) {
+      const r = resolved.get(img.name);
+      const bytes = generated.get(img.name) ?? r?.generated;
+      const configPath = imageConfigPath(config, img);
+      const at = configPath !== undefined ? { configPath } : {};
+      if (bytes) files.push({ name: nameOf(img), source: { kind: 'bytes', bytes }, ...at });
+      else if (r?.file && !img.placeholder)
+        files.push({ name: nameOf(img), source: { kind: 'file', path: r.file }, ...at });
+      else
+        diagnostics.push({
+          id: 'media-image-missing',
+          severity: 'error',
+          message: `${img.name} has no file to put on disk.img`,
+          path: configPath ?? '',
+          hint: 'name the image in the config',
+        });
+    }
+    if (board.dtb.kind === 'file')
+      files.push({
+        name: names.boardDtb,
+        source: { kind: 'file', path: board.dtb.path },
+        configPath: 'board',
+      });
+  }
+  const settings = media ?? mediaSchema.parse({});
+  return {
+    output: OUTPUT_FILES.diskImg,
+    table: settings.table,
+    align: settings.align,
+    ...(settings.bootSize !== undefined ? { bootSize: settings.bootSize } : {}),
+    bootType: 'boot-fat',
+    label: 'DOMBUILD',
+    files,
+    partitions: settings.partitions.map((p, i) => ({
+      image: p.image,
+      type: p.type,
+      configPath: `media.partitions[${i}]`,
+      ...(p.size !== undefined ? { size: p.size } : {}),
+      ...(p.name !== undefined ? { name: p.name } : {}),
+    })),
+    timestamp: input.timestamp,
+  };
 }
 
 function isDefault(arch: keyof typeof DEFAULT_OUTPUTS, k: OutputKind): boolean {
@@ -326,11 +438,23 @@ export function buildX86System(input: X86SystemInput): BuildResult {
 }
 
 function scriptSource(
+/**
+ * How the script inside a disk image names what it loads: the load command that reads the boot
+ * partition, and each file's name in that partition (instead of paths under the boot root).
+ */
+interface DiskNames {
+  load: string;
+  image: (img: PlannedImage) => string;
+  fit: string;
+  boardDtb: string;
+}
+
   input: BuildInput,
   dom: Dom0lessResult,
   header: string[],
   diagnostics: Diagnostic[],
 ): string | undefined {
+  disk?: DiskNames,
   const { config, board, plan } = input;
   const modules = dom.modules;
   const resolved = new Map(input.images.map((i) => [i.name, i]));
@@ -353,6 +477,7 @@ function scriptSource(
   };
   const bootPath = (img: PlannedImage): string => {
     const r = resolved.get(img.name);
+    if (disk) return disk.image(img);
     if (r?.generated || r?.reservedOnly || (!r?.file && img.role === 'device-tree'))
       return underRoot(join(input.outDir, generatedFileName(img.name, img.role)), img.name, '', true);
     if (r?.file) return underRoot(r.file, img.name, imageConfigPath(config, img) ?? '');
@@ -369,8 +494,11 @@ function scriptSource(
     // FIT boot: one load, then bootm checks every hash, places every image and boots Xen with
     // the finished system DTB; nothing is edited at boot.
     if (!board.uboot) return undefined;
-    const load = ubootCommandWords(config.boot.load ?? board.uboot.loadCommand, 'boot.load').join(' ');
-    const fit = underRoot(join(input.outDir, OUTPUT_FILES.bootItb), 'boot.itb', '', true);
+    const load = ubootCommandWords(
+      disk?.load ?? config.boot.load ?? board.uboot.loadCommand,
+      'boot.load',
+    ).join(' ');
+    const fit = disk ? disk.fit : underRoot(join(input.outDir, OUTPUT_FILES.bootItb), 'boot.itb', '', true);
     const at = `0x${plan.fitAddress.toString(16)}`;
     return `${[
       ...header.map((h) => `# ${h}`),
@@ -406,13 +534,13 @@ function scriptSource(
     board.dtb.kind === 'file'
       ? {
           kind: 'file',
-          file: underRoot(board.dtb.path, 'board DTB', 'board'),
+          file: disk ? disk.boardDtb : underRoot(board.dtb.path, 'board DTB', 'board'),
           addr: plan.dtbAddress,
           slotSize: slot,
         }
       : { kind: 'control', addr: plan.dtbAddress, slotSize: slot };
   const spec: ScriptSpec = {
-    loadCommand: config.boot.load ?? board.uboot.loadCommand,
+    loadCommand: disk?.load ?? config.boot.load ?? board.uboot.loadCommand,
     images,
     kernel: 'xen',
     fdt,

@@ -3,6 +3,7 @@ import type { CommandSpec } from './command.js';
 import { blobCommand } from './commands/blob.js';
 import { boardsCommand } from './commands/boards.js';
 import { buildCommand } from './commands/build.js';
+import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dtcCommand } from './commands/dtc.js';
 import { importCommand } from './commands/import.js';
@@ -23,6 +24,7 @@ const commands: CommandSpec[] = [
   runCommand,
   xlCommand,
   importCommand,
+  diffCommand,
   dtcCommand,
   blobCommand,
   schemaCommand,

@@ -70,6 +70,18 @@ export interface ArmUbootBoot {
   bootfile?: string;
 }
 
+/**
+ * Arm64 through U-Boot from a disk image alone: no network, so nothing can come over TFTP;
+ * U-Boot's distro boot scans the disk's partitions and runs the /boot.scr it finds.
+ */
+export interface ArmDiskBoot {
+  method: 'disk';
+  machine: ArmMachine | RawMachine;
+  firmware: string;
+  /** The raw disk image, attached as a virtio-blk disk and never written (snapshot). */
+  disk: string;
+}
+
 export interface MultibootModule {
   file: string;
   cmdline?: string;
@@ -84,7 +96,7 @@ export interface X86MultibootBoot {
   modules: MultibootModule[];
 }
 
-export type BootSpec = ArmDirectBoot | ArmUbootBoot | X86MultibootBoot;
+export type BootSpec = ArmDirectBoot | ArmUbootBoot | ArmDiskBoot | X86MultibootBoot;
 
 export interface QemuCommand {
   command: string;
@@ -170,6 +182,19 @@ export function qemuArgv(spec: BootSpec): QemuCommand {
       );
       break;
     }
+    case 'disk':
+      args.push(
+        ...COMMON,
+        '-bios',
+        spec.firmware,
+        '-drive',
+        `if=none,format=raw,snapshot=on,id=disk0,file=${optValue(spec.disk)}`,
+        '-device',
+        'virtio-blk-pci,drive=disk0',
+        '-nic',
+        'none',
+      );
+      break;
     case 'multiboot': {
       // -initrd is "file args,file args": QEMU splits it at single commas, ",," is a literal one.
       const list = spec.modules.map((m) => {

@@ -11,7 +11,7 @@ import type { BootPlan, PlannedImage } from '../builder/plan/types.js';
 import { readDtb } from '../devicetree/dtb.js';
 import { read } from '../devicetree/tree.js';
 import type { Config } from '../schema/config.js';
-import { type ArmDirectBoot, type ArmUbootBoot, UBOOT_DHCP_SCRIPT } from './argv.js';
+import { type ArmDirectBoot, type ArmDiskBoot, type ArmUbootBoot, UBOOT_DHCP_SCRIPT } from './argv.js';
 import type { Expectation } from './console.js';
 import { QemuError } from './errors.js';
 
@@ -97,6 +97,17 @@ export function prepareTftpRoot(board: Board, plan: BootPlan, outDir: string): A
     symlinkSync(file, join(outDir, name));
   }
   return { method: 'uboot', machine: machineOf(board), firmware, tftpRoot: outDir };
+}
+
+/** U-Boot boots disk.img from the output folder by itself (its distro boot finds /boot.scr). */
+export function diskBootSpec(board: Board, plan: BootPlan, outDir: string): ArmDiskBoot {
+  if (plan.method !== 'uboot')
+    throw new QemuError('BAD_SPEC', `the plan is for ${plan.method}, not uboot`, 'boot.method');
+  const firmware = board.qemu?.ubootBinary;
+  if (!firmware) throw new QemuError('BAD_SPEC', `board ${board.name} names no U-Boot for QEMU`, 'board');
+  const disk = join(outDir, OUTPUT_FILES.diskImg);
+  if (!existsSync(disk)) throw new QemuError('BAD_SPEC', 'the build wrote no disk.img', outDir);
+  return { method: 'disk', machine: machineOf(board), firmware, disk };
 }
 
 /** The dom0less domains of a system.dtb in /chosen order: Xen gives them domid 1, 2, ... */

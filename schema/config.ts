@@ -155,6 +155,47 @@ export const bootSchema = z
   .strict()
   .describe('How the system is loaded');
 
+export const mediaPartitionSchema = z
+  .object({
+    image: filePath('Partition image').describe(
+      'A file system image written as this partition (e.g. a root file system for dom0 or a guest)',
+    ),
+    size: size().optional().describe('Partition size; default: the image size, rounded up to media.align'),
+    type: z
+      .enum(['linux', 'fat', 'swap', 'raw'])
+      .default('linux')
+      .describe('Partition type in the table: linux, fat, swap, or raw (no file system implied)'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,36}$/)
+      .optional()
+      .describe('GPT partition name (ignored in an MBR table)'),
+  })
+  .strict();
+
+export const mediaSchema = z
+  .object({
+    table: z.enum(['mbr', 'gpt']).default('mbr').describe('Partition table of disk.img: mbr or gpt'),
+    align: size().prefault('1M').describe('Alignment of every partition start and size'),
+    bootSize: size()
+      .optional()
+      .describe('Size of the FAT boot partition; default: what it holds plus room, at least 64M'),
+    device: z
+      .string()
+      .regex(/^[a-z0-9_]+ [0-9a-fx]+$/)
+      .optional()
+      .describe('U-Boot device that holds the disk, e.g. "mmc 0" or "virtio 0"; default: the board\'s'),
+    partitions: z
+      .array(mediaPartitionSchema)
+      .max(8)
+      .default([])
+      .describe('Further partitions after the boot partition, each from an image file'),
+  })
+  .strict()
+  .describe(
+    'Bootable media: build also writes disk.img (partition table, FAT boot partition with every file the boot loads, further partitions), made without root',
+  );
+
 export const configSchema = z
   .object({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored'),
@@ -165,6 +206,7 @@ export const configSchema = z
     dom0: dom0Schema.optional(),
     cpupools: z.array(cpupoolSchema).max(64).default([]).describe('Boot-time cpupools'),
     domains: z.array(domainSchema).max(64).default([]).describe('Guest domains'),
+    media: mediaSchema.optional(),
   })
   .strict()
   .describe('A dombuild system: Xen, an optional dom0, and guest domains');
@@ -179,4 +221,5 @@ export type Cpupool = z.output<typeof cpupoolSchema>;
 export type XenSettings = z.output<typeof xenSchema>;
 export type BoardSetting = z.output<typeof boardSchema>;
 export type BootSettings = z.output<typeof bootSchema>;
+export type MediaSettings = z.output<typeof mediaSchema>;
 export type Config = Omit<z.output<typeof configSchema>, 'domains'> & { domains: Domain[] };

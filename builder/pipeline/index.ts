@@ -23,6 +23,7 @@ import { xenBinaryRelease } from '../../xen-formats/xen-binary.js';
 import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../emit-system.js';
 import { type ResolvedImage, resolveImages } from '../image-files.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
+import { type MediaTools, makeMedia } from '../media/index.js';
 import { noPlan, planLayout } from '../plan/planner.js';
 import type { BootPlan } from '../plan/types.js';
 import { boardDiagnostic, toBoardFacts } from './board.js';
@@ -53,6 +54,8 @@ export interface OutputRequest
   /** Read the images whole: the FIT embeds them. */
   readImageBytes: boolean;
 }
+  /** Runs the tools that make disk.img and efi.img; without it, asking for them is an error. */
+  mediaTools?: MediaTools;
 
 /** Something the caller may want to say while the pipeline works (progress, the --no-validate warning). */
 export type PipelineEvent =
@@ -227,7 +230,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   // The emitters.
   input.onEvent?.({ kind: 'emit', arch: board.arch });
-  const { hashImages: _h, readImageBytes: wantBytes, ...emit } = request;
+  const { hashImages: _h, readImageBytes: wantBytes, mediaTools: _m, ...emit } = request;
   if (!result.plan) {
     const x86Input: Parameters<typeof buildX86System>[0] = {
       config,
@@ -253,6 +256,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     if (result.facts) buildInput.boardFacts = result.facts;
     result.built = buildSystem(buildInput);
   }
+    await makeMedia(result.built, request.mediaTools, input.configDir);
   add(result.built.diagnostics);
   if (!failed(diagnostics)) result.reached = 'emit';
   return result;

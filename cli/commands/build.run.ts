@@ -1,7 +1,9 @@
 // `dombuild build`: the pipeline to its emitters, then the output folder written atomically.
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { type WriteOptions, writeArtifacts } from '../../builder/artifacts.js';
 import { ARCH_OUTPUTS, OUTPUT_KINDS, type OutputKind } from '../../builder/emit-system.js';
+import { hostMediaTools } from '../../builder/media/index.js';
 import { PipelineInputError, runPipeline } from '../../builder/pipeline/index.js';
 import { HYPERLAUNCH_STATUS } from '../../builder/x86/emit.js';
 import { locateAsset, xenAssetId } from '../../qemu/assets.js';
@@ -81,7 +83,9 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
         // Hashing reads every image whole: a partial build (--only) with neither the blob, which
         // needs the hashes, nor the FIT, which reads the images anyway, skips it.
         hashImages: wants('blob') || (!x86 && wants('fit')),
-        readImageBytes: !x86 && wants('fit'),
+        // A disk that boots a FIT carries it, so boot.fit reads the images even without --only fit.
+        readImageBytes: !x86 && (wants('fit') || config.boot.fit),
+        mediaTools: hostMediaTools({ path: io.env.PATH ?? '', tmpDir: tmpdir() }),
         bootRoot: input.configDir,
         outDir,
         ...(wanted ? { only: wanted } : {}),

@@ -7,12 +7,13 @@ import { join, resolve } from 'node:path';
 import type { Board } from '../../boards/types.js';
 import { writeArtifacts } from '../../builder/artifacts.js';
 import { OUTPUT_FILES } from '../../builder/emit-system.js';
+import { hostMediaTools } from '../../builder/media/index.js';
 import { runPipeline } from '../../builder/pipeline/index.js';
 import { type BootSpec, qemuArgv } from '../../qemu/argv.js';
 import { cacheRootFrom, locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Expectation } from '../../qemu/console.js';
 import { QemuError } from '../../qemu/errors.js';
-import { directBootSpec, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
+import { directBootSpec, diskBootSpec, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
 import type { Config } from '../../schema/config.js';
 import { isXenRelease } from '../../schema/releases.js';
 import { UsageError } from '../errors.js';
@@ -47,6 +48,8 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)
     throw new UsageError('--timeout must be 1..3600 seconds');
   const extra = parseExpect(args.expect);
+  // disk: U-Boot again, but from disk.img alone; the config's plan is U-Boot's (runConfig).
+  const disk = args.method === 'disk';
   const input = await readConfigFile(file);
   // The output folder is the TFTP root: the script names every file relative to it. Made only
   // once the checks passed, and removed again whatever happens unless the run keeps it.
@@ -75,9 +78,10 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
         readImageBytes: false,
         bootRoot: outDir,
         outDir,
-        only: new Set(config.boot.method === 'uboot' ? ['dtb', 'uboot'] : ['dtb']),
+        only: new Set(disk ? ['dtb', 'disk'] : config.boot.method === 'uboot' ? ['dtb', 'uboot'] : ['dtb']),
         dynamic: false,
         timestamp: 0,
+        ...(disk ? { mediaTools: hostMediaTools({ path: io.env.PATH ?? '', tmpDir: tmpdir() }) } : {}),
       };
     },
   });
@@ -113,8 +117,9 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       );
     }
     expectations = found.expectations;
-    spec =
-      config.boot.method === 'direct'
+    spec = disk
+      ? diskBootSpec(r.board, r.plan, outDir)
+      : config.boot.method === 'direct'
         ? directBootSpec(r.board, r.plan, outDir)
         : prepareTftpRoot(r.board, r.plan, outDir);
   } catch (e) {
@@ -126,12 +131,12 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     io,
     args,
     file,
-    label: config.boot.method,
+    label: disk ? 'disk' : config.boot.method,
     command: qemuArgv(spec),
     expectations,
     work,
     timeout,
-    uboot: config.boot.method === 'uboot',
+    uboot: !disk && config.boot.method === 'uboot',
   });
 }
 
@@ -150,9 +155,10 @@ function runConfig(config: Config, board: Board, args: Record<string, unknown>, 
   if (board.arch === 'x86_64') return out;
   if (board.arch !== 'arm64')
     throw new UsageError(`run boots arm64 and x86_64 boards; ${board.name} is ${board.arch}`);
-  const method = (typeof args.method === 'string' ? args.method : out.boot.method) as string;
+  let method = (typeof args.method === 'string' ? args.method : out.boot.method) as string;
+  if (method === 'disk') method = 'uboot';
   if (method !== 'direct' && method !== 'uboot')
-    throw new UsageError(`run boots with direct or uboot, not ${method}`);
+    throw new UsageError(`run boots with direct, uboot or disk, not ${method}`);
   out = { ...out, boot: { ...out.boot, method } };
   if (!out.xen.image) {
     // The Debian build of the config's release, as scripts/setup-system.sh caches it, judged by

@@ -9,8 +9,9 @@ export const runCommand: CommandSpec = {
       .positional('config', { type: 'string', describe: 'System config (YAML)', demandOption: true })
       .option('method', {
         type: 'string',
-        choices: ['direct', 'uboot'],
-        describe: "QEMU's loader, or Debian's U-Boot over TFTP (default: the config's boot.method)",
+        choices: ['direct', 'uboot', 'disk'],
+        describe:
+          "QEMU's loader, Debian's U-Boot over TFTP, or U-Boot from disk.img alone (default: the config's boot.method)",
       })
       .option('timeout', {
         type: 'number',

@@ -18,7 +18,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   builder: ['devicetree', 'schema', 'xen-formats', 'images', 'boards'],
   importers: ['devicetree', 'schema', 'xen-formats', 'images', 'boards', 'builder'],
   qemu: ['devicetree', 'schema', 'xen-formats', 'images', 'boards', 'builder'],
-  cli: ['devicetree', 'schema', 'xen-formats', 'images', 'boards', 'builder', 'importers', 'qemu'],
+  diff: ['devicetree', 'schema', 'xen-formats', 'images', 'boards', 'builder'],
+  cli: ['devicetree', 'schema', 'xen-formats', 'images', 'boards', 'builder', 'importers', 'qemu', 'diff'],
   bench: ['devicetree', 'schema', 'xen-formats', 'images', 'boards', 'builder', 'importers', 'qemu', 'cli'],
 };
 
