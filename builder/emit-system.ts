@@ -59,8 +59,8 @@ export const OUTPUT_FILES = {
   bootItb: 'boot.itb',
   createdomainBin: 'createdomain.bin',
   planJson: 'plan.json',
-} as const;
   diskImg: 'disk.img',
+} as const;
 
 export interface BuildInput {
   config: Config;
@@ -96,9 +96,9 @@ export interface BuildResult {
   /** File name (relative to the output folder) → bytes, in a fixed order. */
   files: Map<string, Uint8Array>;
   diagnostics: Diagnostic[];
-}
   /** Disk images still to be made by the media tools (builder/media/make-disk.ts). */
   media?: DiskRequest[];
+}
 
 const utf8 = new TextEncoder();
 const LOADED_ROLES = new Set(['xen', 'xsm-policy', 'kernel', 'ramdisk', 'device-tree']);
@@ -437,7 +437,6 @@ export function buildX86System(input: X86SystemInput): BuildResult {
   return { files, diagnostics };
 }
 
-function scriptSource(
 /**
  * How the script inside a disk image names what it loads: the load command that reads the boot
  * partition, and each file's name in that partition (instead of paths under the boot root).
@@ -449,12 +448,13 @@ interface DiskNames {
   boardDtb: string;
 }
 
+function scriptSource(
   input: BuildInput,
   dom: Dom0lessResult,
   header: string[],
   diagnostics: Diagnostic[],
-): string | undefined {
   disk?: DiskNames,
+): string | undefined {
   const { config, board, plan } = input;
   const modules = dom.modules;
   const resolved = new Map(input.images.map((i) => [i.name, i]));
@@ -476,8 +476,8 @@ interface DiskNames {
     return basename(abs);
   };
   const bootPath = (img: PlannedImage): string => {
-    const r = resolved.get(img.name);
     if (disk) return disk.image(img);
+    const r = resolved.get(img.name);
     if (r?.generated || r?.reservedOnly || (!r?.file && img.role === 'device-tree'))
       return underRoot(join(input.outDir, generatedFileName(img.name, img.role)), img.name, '', true);
     if (r?.file) return underRoot(r.file, img.name, imageConfigPath(config, img) ?? '');

@@ -3,8 +3,8 @@
 // validate stops after the checks, plan after the plan, build and run after the emitters; they
 // differ only in how far they go and what they print. Each stage is a function of the previous
 // stage's value; the only I/O is reading the inputs the config names (board, Kconfig, images).
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type ResolveBoardOptions, type ResolvedBoard, resolveBoard } from '../../boards/resolve.js';
 import type { Board } from '../../boards/types.js';
@@ -22,8 +22,8 @@ import { type ValidateOptions, validate } from '../../schema/validate.js';
 import { xenBinaryRelease } from '../../xen-formats/xen-binary.js';
 import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../emit-system.js';
 import { type ResolvedImage, resolveImages } from '../image-files.js';
-import { InputFileError, readRegularFile } from '../input-file.js';
 import { type MediaTools, makeMedia } from '../media/index.js';
+import { InputFileError, readRegularFile } from '../input-file.js';
 import { noPlan, planLayout } from '../plan/planner.js';
 import type { BootPlan } from '../plan/types.js';
 import { boardDiagnostic, toBoardFacts } from './board.js';
@@ -53,9 +53,9 @@ export interface OutputRequest
   hashImages: boolean;
   /** Read the images whole: the FIT embeds them. */
   readImageBytes: boolean;
-}
   /** Runs the tools that make disk.img and efi.img; without it, asking for them is an error. */
   mediaTools?: MediaTools;
+}
 
 /** Something the caller may want to say while the pipeline works (progress, the --no-validate warning). */
 export type PipelineEvent =
@@ -255,8 +255,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     buildInput.boardDtb = result.boardFileBytes ?? (result.boardDtb as Uint8Array);
     if (result.facts) buildInput.boardFacts = result.facts;
     result.built = buildSystem(buildInput);
-  }
     await makeMedia(result.built, request.mediaTools, input.configDir);
+  }
   add(result.built.diagnostics);
   if (!failed(diagnostics)) result.reached = 'emit';
   return result;
