@@ -176,6 +176,59 @@ boot(
   },
 );
 
+for (const release of RELEASES) {
+  boot(
+    `Xen ${release}: per-vCPU hard affinity written as xl's cpus= is what Xen applies (xl vcpu-list)`,
+    async (t) => {
+      const dir = tempDir('dom0-affinity');
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      const kernel = JSON.stringify(locateAsset(CACHE, 'linux-arm64').path);
+      const file = join(dir, 'pinned.yaml');
+      writeFileSync(
+        file,
+        [
+          'xen:',
+          `  release: "${release}"`,
+          '  cmdline: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0"',
+          'board: qemu-virt-arm64',
+          'dom0:',
+          `  kernel: ${kernel}`,
+          `  ramdisk: ${kernel}`,
+          '  cmdline: "console=hvc0 earlycon=xen rdinit=/init"',
+          '  memory: 512M',
+          '  vcpus: 1',
+          'domains:',
+          '  - name: pinned',
+          '    boot: false',
+          '    kernel: { probe: "pinned up" }',
+          '    memory: 32M',
+          '    vcpus: 2',
+          '    vpl011: true',
+          '    vcpuAffinity: [{ vcpu: 0, cpus: "1" }, { vcpu: 1, cpus: "0" }]',
+          '',
+        ].join('\n'),
+      );
+      const { r, verdict } = await bootIt(t, {
+        text: readFileSync(file, 'utf8'),
+        file,
+        configDir: dir,
+        release,
+      });
+      t.true(r.run.ok, explain(verdict, r));
+      t.deepEqual(verdict.mismatches, [], explain(verdict, r));
+      const pinned = verdict.comparisons.find((c) => c.domain === 'pinned');
+      t.true(pinned?.matched.includes('affinity'));
+      t.deepEqual(
+        pinned?.census?.vcpus.map((v) => [v.vcpu, v.hard]),
+        [
+          [0, [1]],
+          [1, [0]],
+        ],
+      );
+    },
+  );
+}
+
 /**
  * Part 3: one Linux guest declared twice, `boot: true` and `boot: false`. Fields that differ by
  * design, each with the reason; everything else in Xen's census and in the guest's own report
