@@ -23,6 +23,7 @@ import { toBoardFacts } from './pipeline/board.js';
 import { planToJson } from './plan/json.js';
 import type { BootPlan, PlannedImage } from './plan/types.js';
 import { buildSystemFit } from './system-fit.js';
+import { dynamicLayout } from './uboot/dynamic-layout.js';
 import { UbootError } from './uboot/errors.js';
 import { quoteUboot, ubootCommandWords } from './uboot/quote.js';
 import { type ScriptImage, type ScriptSpec, ubootScript } from './uboot/script.js';
@@ -548,17 +549,8 @@ function scriptSource(
     edits: dom.edits,
     header,
   };
-  if (input.dynamic) {
-    let start = order[0]?.address ?? plan.dtbAddress;
-    for (const i of order) if (i.address < start) start = i.address;
-    spec.dynamic = {
-      start,
-      align: plan.alignment,
-      regs: order
-        .filter((i) => modules.has(i.name))
-        .map((i) => ({ node: modules.get(i.name)!, image: ids.get(i.name)!, addressCells: 2, sizeCells: 2 })),
-    };
-  }
+  if (input.dynamic)
+    spec.dynamic = dynamicLayout(config, input.plan, input.boardTree, order, ids, modules, fdt);
   let text = ubootScript(spec);
   for (const extra of config.boot.extraCommands ?? []) {
     // APPEND_EXTRA_CMDS: commands the user wrote on purpose, one per line, before booti.

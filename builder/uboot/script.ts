@@ -43,6 +43,32 @@ export interface DynamicReg {
   sizeCells: 1 | 2;
 }
 
+/**
+ * What dynamic mode may use. Sizes are known only once a file is loaded, so the script places each
+ * image at boot: the first free range (lowest first) that holds it from the current address on.
+ */
+export interface DynamicLayout {
+  align: bigint;
+  regs: DynamicReg[];
+  /** RAM the loads may use, [start, end), in address order and disjoint. */
+  free: { start: bigint; end: bigint }[];
+  /**
+   * Every range a load must not write (reserved memory, static banks, U-Boot, the script...). Told
+   * to U-Boot's loader as /memreserve/ entries of its control tree, because tftpb and load refuse
+   * to write into a reserved range (lmb): a file larger than its range stops before the range ends
+   * instead of overwriting what follows, and the script tries the next range.
+   */
+  keep: { start: bigint; size: bigint }[];
+  /** Bytes an image needs free past the end of its file (an arm64 Image's BSS), by image id. */
+  tail?: Record<string, bigint>;
+  /**
+   * The control tree's own /memreserve/ count when the system DTB is copied from it (fdt kind
+   * 'control'): the script removes the entries it added, from this index on, before the copy, so
+   * Xen does not see them. Undefined for a DTB file (the control tree is not handed to Xen).
+   */
+  controlReserves?: number;
+}
+
 export interface ScriptSpec {
   /** Board default, e.g. "tftpb" or "load mmc 0:1". */
   loadCommand: string;
@@ -55,8 +81,8 @@ export interface ScriptSpec {
   edits: TreeEdits;
   /** Comment lines at the top; code-supplied text only. */
   header?: string[];
-  /** Dynamic mode: sizes from U-Boot's filesize, addresses packed from `start` at `align`. */
-  dynamic?: { start: bigint; align: bigint; regs: DynamicReg[] };
+  /** Dynamic mode: sizes from U-Boot's filesize, addresses found at boot in the free ranges. */
+  dynamic?: DynamicLayout;
   /** 'booti' (default) or 'none' to stop after the edits (tests append their own commands). */
   end?: 'booti' | 'none';
 }
@@ -109,40 +135,13 @@ export function ubootScript(spec: ScriptSpec): string {
     kernelAddr = kernel ? hex(kernel.addr) : '';
     openFdt(spec.fdt, fdtAddr, out, loadOf);
   } else {
-    const align = dyn.align;
-    if (align <= 0n || (align & (align - 1n)) !== 0n)
-      throw new UbootError('BAD_SPEC', 'alignment must be a power of two');
-    out(`setenv memaddr ${hex(dyn.start)}`, false);
-    const place = (id: string) => {
-      out(`setenv ${id}_addr ${uvar('memaddr')}`, false);
-      out(`setenv ${id}_size ${uvar('filesize')}`, false);
-      out(`setexpr memaddr ${uvar('memaddr')} + ${uvar('filesize')}`);
-      out(`setexpr memaddr ${uvar('memaddr')} + ${hex(align - 1n)}`);
-      out(`setexpr memaddr ${uvar('memaddr')} / ${hex(align)}`);
-      out(`setexpr memaddr ${uvar('memaddr')} * ${hex(align)}`);
-    };
-    for (const img of spec.images) {
-      // The file name is quoted and the address expanded in one command: hush re-parses it
-      // after expansion, and a single-quoted word without ' comes through that unchanged.
-      out(
-        `${loadOf(img.loadCommand, `${img.where ?? img.id}.loadCommand`)} ${uvar('memaddr')} ${quoteUboot(img.file, `${img.where ?? img.id}.file`)}`,
-      );
-      place(img.id);
-    }
-    if (spec.fdt.kind === 'file') {
-      out(
-        `${loadOf(spec.fdt.loadCommand, 'fdt.loadCommand')} ${uvar('memaddr')} ${quoteUboot(spec.fdt.file, 'fdt.file')}`,
-      );
-      out(`setenv fdt_addr ${uvar('memaddr')}`, false);
-      out(`fdt addr ${uvar('fdt_addr')}`);
-    } else {
-      out(`setenv fdt_addr ${uvar('memaddr')}`, false);
-      out(`cp.b ${uvar('fdtcontroladdr')} ${uvar('fdt_addr')} ${hex(spec.fdt.slotSize)}`);
-      out(`fdt addr ${uvar('fdt_addr')}`);
-    }
     fdtAddr = `${uvar('fdt_addr')}`;
     kernelAddr = uvar(`${spec.kernel}_addr`);
+    dynamicLoads(spec, dyn, out, loadOf);
   }
+  // Dynamic mode: once a placement failed there is no tree to edit (fdt_addr is unset), and the
+  // working tree may still be U-Boot's own control tree; the edits run only when all went well.
+  if (dyn) out('if env exists db_failed; then true; else', false);
   out(`fdt resize ${hex(BigInt(resize))}`);
 
   const dynRegs = new Map<Node, DynamicReg>();
@@ -177,6 +176,7 @@ export function ubootScript(spec: ScriptSpec): string {
       out(fdtCommand(step));
     }
   }
+  if (dyn) out('fi', false);
   if (booting) {
     lines.push(
       `if env exists db_failed; then echo 'dombuild: a step above failed; not booting'; else booti ${kernelAddr} - ${fdtAddr}; fi`,
@@ -198,4 +198,106 @@ function openFdt(
     out(`cp.b ${uvar('fdtcontroladdr')} ${addr} ${hex(fdt.slotSize)}`);
     out(`fdt addr ${addr}`);
   }
+}
+
+/** Plan names in an echo: anything but a plain name character becomes '?'. */
+const echoSafe = (s: string) => s.replace(/[^A-Za-z0-9_./@+-]/g, '?');
+
+/**
+ * The dynamic loads: register every kept range with U-Boot's loader, then for each image try the
+ * free ranges in address order from `memaddr` (a load that runs into a kept range fails before
+ * writing it), then place the DTB the same way. Ranges are constants of the build; the sizes are
+ * U-Boot's `filesize`.
+ */
+function dynamicLoads(
+  spec: ScriptSpec,
+  dyn: DynamicLayout,
+  out: (line: string, guard?: boolean) => void,
+  loadOf: (cmd: string | undefined, where: string) => string,
+): void {
+  const align = dyn.align;
+  if (align <= 0n || (align & (align - 1n)) !== 0n)
+    throw new UbootError('BAD_SPEC', 'alignment must be a power of two');
+  const free = dyn.free
+    .map((f) => ({ start: alignUp(f.start, align), end: f.end }))
+    .filter((f) => f.start < f.end);
+  for (let i = 1; i < free.length; i++)
+    if (free[i]!.start < free[i - 1]!.end)
+      throw new UbootError('BAD_SPEC', 'free ranges overlap or are unsorted');
+  const m = uvar('memaddr');
+  out(`fdt addr ${uvar('fdtcontroladdr')}`);
+  for (const k of dyn.keep) out(`fdt rsvmem add ${hex(k.start)} ${hex(k.size)}`);
+  out(`setenv memaddr ${hex(free[0]?.start ?? 0n)}`, false);
+  /** One line per free range: move up to it, then `fits` (which sets dl_ok or moves past it). */
+  const tryRanges = (fits: (end: string) => string) => {
+    out('setenv dl_ok', false);
+    for (const f of free) {
+      const end = hex(f.end);
+      out(
+        `if env exists dl_ok; then true; else if itest.q ${m} < ${end}; then if itest.q ${m} < ${hex(f.start)}; then setenv memaddr ${hex(f.start)}; fi; ${fits(end)} fi; fi`,
+        false,
+      );
+    }
+  };
+  const endCheck = (end: string) =>
+    `if itest.q ${uvar('dl_end')} <= ${end}; then setenv dl_ok 1; else setenv memaddr ${end}; fi;`;
+  const advance = () => {
+    out(`setexpr memaddr ${uvar('dl_end')} + ${hex(align - 1n)}`);
+    out(`setexpr memaddr ${m} / ${hex(align)}`);
+    out(`setexpr memaddr ${m} * ${hex(align)}`);
+  };
+  const noRoom = (what: string, why: string) =>
+    `if env exists dl_ok; then true; else echo 'dombuild: ${echoSafe(what)} ${why}; not booting'; setenv db_failed 1; fi`;
+  // Each placement is one block that runs only while nothing has failed: after an image that did
+  // not fit, nothing more is loaded or copied (U-Boot 2023.01's `source` returns 0 whatever the
+  // script's last command or `exit` says, so the script itself must stop doing things).
+  const open = () => out('if env exists db_failed; then true; else', false);
+  const close = () => out('fi', false);
+  for (const img of spec.images) {
+    open();
+    const where = img.where ?? img.id;
+    const load = `${loadOf(img.loadCommand, `${where}.loadCommand`)} ${m} ${quoteUboot(img.file, `${where}.file`)}`;
+    const tail = dyn.tail?.[img.id] ?? 0n;
+    tryRanges(
+      (end) =>
+        `if ${load}; then setexpr dl_end ${m} + ${uvar('filesize')}; setexpr dl_end ${uvar('dl_end')} + ${hex(tail)}; ${endCheck(end)} else setenv memaddr ${end}; fi;`,
+    );
+    out(
+      noRoom(where, 'could not be loaded into any free range (missing, or larger than every range left)'),
+      false,
+    );
+    out(`setenv ${img.id}_addr ${m}`, false);
+    out(`setenv ${img.id}_size ${uvar('filesize')}`, false);
+    advance();
+    close();
+  }
+  if (dyn.controlReserves !== undefined) {
+    // Deleted from the last, so each index still names the entry it did when added.
+    out(`fdt addr ${uvar('fdtcontroladdr')}`);
+    for (let i = dyn.keep.length - 1; i >= 0; i--) out(`fdt rsvmem delete ${dyn.controlReserves + i}`);
+  }
+  const slot = hex(spec.fdt.slotSize);
+  open();
+  if (spec.fdt.kind === 'file') {
+    const load = `${loadOf(spec.fdt.loadCommand, 'fdt.loadCommand')} ${m} ${quoteUboot(spec.fdt.file, 'fdt.file')}`;
+    tryRanges(
+      (end) =>
+        `if ${load}; then setexpr dl_end ${m} + ${slot}; ${endCheck(end)} else setenv memaddr ${end}; fi;`,
+    );
+    out(noRoom('the board DTB', 'could not be loaded into any free range'), false);
+    out(`setenv fdt_addr ${m}`, false);
+    out(`fdt addr ${uvar('fdt_addr')}`);
+  } else {
+    tryRanges((end) => `setexpr dl_end ${m} + ${slot}; ${endCheck(end)}`);
+    out(noRoom('the DTB', `(${slot} bytes) does not fit in any free range left`), false);
+    out(`setenv fdt_addr ${m}`, false);
+    out(`cp.b ${uvar('fdtcontroladdr')} ${uvar('fdt_addr')} ${slot}`);
+    out(`fdt addr ${uvar('fdt_addr')}`);
+  }
+  close();
+}
+
+function alignUp(v: bigint, align: bigint): bigint {
+  const r = v % align;
+  return r === 0n ? v : v + align - r;
 }

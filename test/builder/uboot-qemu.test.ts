@@ -142,7 +142,8 @@ describe.skipIf(!haveUboot)(`real U-Boot runs the fdt commands (${gate.reason ||
       base,
       edits: { fragments: [{ target: '/chosen', content }], phandleRefs: [], phandleBase: 0 },
       dynamic: {
-        start: 0x44000000n,
+        free: [{ start: 0x44000000n, end: 0x48000000n }],
+        keep: [],
         align: 0x200000n,
         regs: [
           { node: kernel, image: 'kernel', addressCells: 2, sizeCells: 2 },

@@ -141,7 +141,7 @@ describe('ubootScript', () => {
       fdt: { kind: 'control', addr: 0n, slotSize: 0x100000n },
       base,
       edits,
-      dynamic: { start: 0x40200000n, align: 0x200000n, regs: [] },
+      dynamic: { free: [{ start: 0x40200000n, end: 0x80000000n }], keep: [], align: 0x200000n, regs: [] },
     });
     for (const line of s.split('\n')) {
       if (line.startsWith('tftpb ') || line.startsWith('if env exists')) continue;
