@@ -243,6 +243,8 @@ describe.skipIf(!haveUboot)(`boot.dynamic on real U-Boot (${gate.reason || 'u-bo
       );
       for (const id of ids) outer.push(`echo "ADDR ${n} ${id} \${${id}_addr} \${${id}_size}"`);
       if (!b.c.swap) {
+        // The tree handed to Xen carries none of the reservations the script told U-Boot about.
+        outer.push(`fdt addr \${fdt_addr}`, `echo 'RSV ${n}'`, 'fdt rsvmem print', `echo 'RSVEND ${n}'`);
         for (const id of ids) {
           outer.push(`echo 'IMG ${n} ${id}'`);
           outer.push(`crc32 \${${id}_addr} \${${id}_size}`);
@@ -289,6 +291,9 @@ describe.skipIf(!haveUboot)(`boot.dynamic on real U-Boot (${gate.reason || 'u-bo
       }
       expect(verdict, `${b.c.name}: ${section}`).toBe('ok');
       expect(section).toContain('DYN-WOULD-BOOT');
+      const rsv = body.slice(body.indexOf(`RSV ${n}\n`), body.indexOf(`RSVEND ${n}`));
+      expect(rsv).toContain('index');
+      expect(rsv, b.c.name).not.toMatch(/^\s*\d+\s+[0-9a-f]{16}\s+[0-9a-f]{16}/m);
       // Which file each id loaded, from the script's own load lines, in order.
       const loads = [...b.source.matchAll(/(?:^|; )if tftpb \$\{memaddr\} '([^']+)'; then/gm)].map(
         (m) => m[1]!,
