@@ -6,15 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { dumpDtbArgv, qemuArgv, ubootKeystrokes } from '../qemu/argv.js';
 import { locateAsset, UBOOT_QEMU_ARM64 } from '../qemu/assets.js';
+import { ARM_MACHINE, armSystem, CACHE, tempDir, ubootTftpRoot, writeProbes } from '../qemu/probe-system.js';
 import { runQemu } from '../qemu/runner.js';
-import {
-  ARM_MACHINE,
-  armSystem,
-  CACHE,
-  tempDir,
-  ubootTftpRoot,
-  writeProbes,
-} from '../test/e2e/helpers/system.js';
 import type { Report } from './run.js';
 
 export const title = 'boot to all guests up (two probe guests, Xen 4.17 arm64)';

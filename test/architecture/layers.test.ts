@@ -31,8 +31,6 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 const EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
   'boards/resolve.ts': ['schema/units.ts'],
   'boards/user-board.ts': ['schema/fields.ts'],
-  // The boot benchmark builds its systems with the e2e suites' helper; it is being given its own.
-  'bench/40-boot.bench.ts': ['test/e2e/helpers/system.ts'],
 };
 
 function sources(dir: string): string[] {
