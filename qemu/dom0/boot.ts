@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeArtifacts } from '../../builder/artifacts.js';
-import { OUTPUT_FILES } from '../../builder/emit-system.js';
+import { OUTPUT_FILES, type OutputKind } from '../../builder/emit-system.js';
 import { type PipelineResult, runPipeline } from '../../builder/pipeline/index.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
@@ -34,8 +34,6 @@ export interface ToolstackBootInput {
   timeoutMs: number;
   /** PATH to find QEMU (the board's tree is dumped with it). */
   path: string;
-  /** Runs the final config through a change first (a test's deliberate fault). */
-  tamper?: (config: Config) => Config;
   /** Rewrites an xl config after the build wrote it (a test's wrong encoding). */
   tamperXl?: (domain: string, text: string) => string;
   /** What boot-time domains that are not probes print when up, by domain (as `run --expect`). */
@@ -71,7 +69,7 @@ async function build(
   input: ToolstackBootInput,
   outDir: string,
   dom0Ramdisk: string,
-  only: string[],
+  only: OutputKind[],
 ): Promise<PipelineResult & { config: Config }> {
   const xen = locateAsset(input.cacheRoot, xenAssetId(input.release, 'arm64')).path;
   const r = await runPipeline({
@@ -83,20 +81,19 @@ async function build(
     until: 'emit',
     adjust: (config) => {
       if (!config.dom0) throw new QemuError('BAD_SPEC', 'a toolstack dom0 needs a dom0 in the config');
-      const c: Config = {
+      return {
         ...config,
         xen: { ...config.xen, release: input.release, image: { kind: 'file', path: xen } },
         boot: { ...config.boot, method: 'direct' },
         dom0: { ...config.dom0, ramdisk: { kind: 'file', path: dom0Ramdisk } },
       };
-      return input.tamper ? input.tamper(c) : c;
     },
     outputs: () => ({
       hashImages: false,
       readImageBytes: false,
       bootRoot: outDir,
       outDir,
-      only: new Set(only) as never,
+      only: new Set(only),
       dynamic: false,
       timestamp: 0,
     }),
