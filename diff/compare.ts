@@ -4,6 +4,7 @@
 import { OUTPUT_FILES } from '../builder/emit-system.js';
 import type { PipelineResult } from '../builder/pipeline/index.js';
 import type { Config } from '../schema/config.js';
+import { registry } from '../schema/registry.js';
 import { type ConfigSource, type PathSegment, parsePathKey } from '../schema/source.js';
 import { visibilityOf } from './controls.js';
 import { createdomainItems } from './extract-createdomain.js';
@@ -107,6 +108,13 @@ function attribute(item: Item, a: Built, b: Built, group: string): string {
     const va = pa ? valueAt(a.config, [...pa, ...rel]) : undefined;
     const vb = pb ? valueAt(b.config, [...pb, ...rel]) : undefined;
     if (stable(va) !== stable(vb)) return c;
+  }
+  // None of the fields that write it changed: it follows from one that did (libxl asks for 10
+  // altp2m views when altp2m is turned on), so the domain's first changed registry control is the cause.
+  if (pa && pb && group !== SYSTEM) {
+    const da = valueAt(a.config, pa) as Record<string, unknown>;
+    const db = valueAt(b.config, pb) as Record<string, unknown>;
+    for (const f of registry) if (stable(da[f.key]) !== stable(db[f.key])) return f.key;
   }
   return item.controls[0] ?? 'name';
 }
