@@ -58,6 +58,16 @@ export const a64 = {
   strW(rt: Reg, rn: Reg, offset = 0): number {
     return u32(0xb9000000 | (scaled(offset, 4, 'str') << 10) | (reg(rn) << 5) | reg(rt));
   },
+  /** LDRB Wt, [Xn, Xm] (register offset) */
+  ldrbReg(rt: Reg, rn: Reg, rm: Reg): number {
+    return u32(0x38606800 | (reg(rm) << 16) | (reg(rn) << 5) | reg(rt));
+  },
+  /** UBFX Wd, Wn, #lsb, #width (UBFM Wd, Wn, #lsb, #lsb+width-1) */
+  ubfxW(rd: Reg, rn: Reg, lsb: number, width: number): number {
+    if (!Number.isInteger(lsb) || !Number.isInteger(width) || lsb < 0 || width < 1 || lsb + width > 32)
+      throw new ImageError('BADINPUT', undefined, `ubfx #${lsb}, #${width}`);
+    return u32(0x53000000 | (lsb << 16) | ((lsb + width - 1) << 10) | (reg(rn) << 5) | reg(rd));
+  },
   /** CBZ Wt, <pc + offset> */
   cbzW(rt: Reg, offset: number): number {
     return u32(0x34000000 | (wordOffset(offset, 19, 'cbz') << 5) | reg(rt));

@@ -45,6 +45,14 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
     .tuple(r, fc.integer({ min: 0, max: 31 }), off(14))
     .map(([t, b, o]): Case => [`tbnz w${t}, #${b}, .${o < 0 ? '' : '+'}${o}`, a64.tbnzW(t, b, o)]),
   off(26).map((o): Case => [`b .${o < 0 ? '' : '+'}${o}`, a64.b(o)]),
+  fc.tuple(r, r, r).map(([t, n, m]): Case => [`ldrb w${t}, [x${n}, x${m}]`, a64.ldrbReg(t, n, m)]),
+  fc
+    .tuple(r, r, fc.integer({ min: 0, max: 31 }))
+    .chain(([d, n, lsb]) =>
+      fc
+        .integer({ min: 1, max: 32 - lsb })
+        .map((w): Case => [`ubfx w${d}, w${n}, #${lsb}, #${w}`, a64.ubfxW(d, n, lsb, w)]),
+    ),
   fc.constant<Case>(['wfi', a64.wfi()]),
   fc.constant<Case>(['nop', a64.nop()]),
 );
@@ -74,6 +82,8 @@ describe('a64 encoder', () => {
       () => a64.cbzW(0, 2),
       () => a64.b(2 ** 27),
       () => a64.tbnzW(0, 32, 0),
+      () => a64.ubfxW(0, 0, 28, 5),
+      () => a64.ldrbReg(0, 0, 32),
       () => a64.strW(32, 0),
       () => movImm64(0, -1n),
     ];

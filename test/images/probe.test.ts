@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from '../../images/errors.js';
 import { arm64ImageInfo, kernelImageInfo } from '../../images/kernel-header.js';
-import { MAX_MARKER_LENGTH, probeGuestImage, QEMU_VIRT_PL011_BASE } from '../../images/probe.js';
+import { MAX_MARKER_LENGTH, MMIO_PREFIX, probeGuestImage, QEMU_VIRT_PL011_BASE } from '../../images/probe.js';
 import { requireTools } from '../support/tools.js';
 import { debPath, requireCached } from './cache.js';
 import { bootUntil } from './qemu.js';
@@ -68,6 +68,15 @@ describe('probeGuestImage', () => {
     expect(code(() => probeGuestImage({ marker: 'caf\u00e9' }))).toBe('BADINPUT');
     expect(code(() => probeGuestImage({ marker: 'x', uartBase: 0x9000001n }))).toBe('BADINPUT');
     expect(code(() => probeGuestImage({ marker: 'x', uartBase: 2n ** 64n }))).toBe('BADINPUT');
+    expect(code(() => probeGuestImage({ marker: 'x', mmio: { base: 0x9030fe2n, count: 1 } }))).toBe(
+      'BADINPUT',
+    );
+    expect(code(() => probeGuestImage({ marker: 'x', mmio: { base: 0x9030fe0n, count: 0 } }))).toBe(
+      'BADINPUT',
+    );
+    expect(code(() => probeGuestImage({ marker: 'x', mmio: { base: 0x9030fe0n, count: 65 } }))).toBe(
+      'BADINPUT',
+    );
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 20 }), (s) => {
         const ok = /^[\x20-\x7e]+$/.test(s);
@@ -106,6 +115,43 @@ describe.skipIf(!qemu.available)(`probe guest under QEMU (${qemu.reason || 'qemu
 
   it('prints its marker on the PL011 of QEMU virt', async () => {
     await boot('dombuild probe: hello from the guest');
+  });
+
+  it('reads the PrimeCell ID registers of the PL061 and PL011 and prints their low bytes', async () => {
+    // QEMU's pl061_id and pl011 id_arm tables (hw/gpio/pl061.c, hw/char/pl011.c), 0xfe0..0xffc.
+    for (const [base, ids] of [
+      [0x09030fe0n, '61 10 04 00 0d f0 05 b1'],
+      [0x09000fe0n, '11 10 14 00 0d f0 05 b1'],
+    ] as const) {
+      const img = probeGuestImage({
+        marker: 'mmio',
+        uartBase: QEMU_VIRT_PL011_BASE,
+        mmio: { base, count: 8 },
+      });
+      await withDirAsync(async (_dir, io) => {
+        io.write('probe.img', img);
+        const want = `${MMIO_PREFIX} 0x${base.toString(16)}: ${ids}\r\n`;
+        const r = await bootUntil(
+          'qemu-system-aarch64',
+          [
+            '-machine',
+            'virt',
+            '-cpu',
+            'cortex-a57',
+            '-m',
+            '256M',
+            '-nographic',
+            '-monitor',
+            'none',
+            '-kernel',
+            io.path('probe.img'),
+          ],
+          want,
+          20_000,
+        );
+        expect(r.found, r.output).toBe(true);
+      });
+    }
   });
 
   it('prints random markers, including the longest allowed', async () => {
