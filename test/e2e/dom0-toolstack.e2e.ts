@@ -229,6 +229,34 @@ for (const release of RELEASES) {
   );
 }
 
+for (const release of RELEASES) {
+  boot(
+    `Xen ${release}: the census catches Debian's init-dom0less leaving a 2-vCPU boot-time domain without xenstore`,
+    async (t) => {
+      const dir = stageExamples('dom0-toolstack-2vcpu');
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'dom0-runtime.yaml');
+      // boottime declares xenstore: enabled; only its vCPU count changes.
+      const text = readFileSync(file, 'utf8').replace(
+        /(- name: boottime\n(?: {4}.*\n)*? {4}memory: 64M\n)/,
+        '$1    vcpus: 2\n',
+      );
+      t.regex(text, /name: boottime[\s\S]*?vcpus: 2\n[\s\S]*?name: runtime1/);
+      const { r, verdict } = await bootIt(t, { text, file, configDir: dir, release });
+      t.true(r.run.ok, explain(verdict, r));
+      // When a Debian update fixes it, this fails: then TWIN_VCPUS can be 2.
+      t.deepEqual(
+        verdict.failedSteps.map((s) => [s.step, /writing to xenstore/.test(s.out ?? '')]),
+        [['init:init-dom0less', true]],
+      );
+      t.deepEqual(
+        verdict.mismatches.map((m) => [m.domain, m.field, m.declared, m.observed]),
+        [['boottime', 'xenstore', 'yes', 'no']],
+      );
+    },
+  );
+}
+
 /**
  * Part 3: one Linux guest declared twice, `boot: true` and `boot: false`. Fields that differ by
  * design, each with the reason; everything else in Xen's census and in the guest's own report
