@@ -2,7 +2,7 @@
 // stdout; a side that does not build is exit 2 naming the side and its located errors; the
 // release diff of examples/minimal.yaml is exit 0; a guest-visible change is exit 1, and --json
 // is the documented document.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIFF_FORMAT, DIFF_FORMAT_VERSION } from '../../diff/index.js';
@@ -88,5 +88,15 @@ describe('dombuild diff: verdicts', () => {
       expect(c.at.a).toEqual({ file: before, line: 7, col: 12 });
       expect(c.at.b).toEqual({ file: after, line: 7, col: 12 });
     }
+  });
+
+  it("the README's example is this command's output, byte for byte", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const command = 'dombuild diff examples/minimal.yaml examples/minimal.yaml --release 4.17 --release 4.20';
+    const block = new RegExp(`\\$ ${command.replace(/\./g, '\\.')}\n([\\s\\S]*?)\`\`\`\n`).exec(readme);
+    expect(block, 'README shows the command').not.toBeNull();
+    const r = await runCliCaptured(command.split(' ').slice(1), { cwd: root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(block?.[1]);
   });
 });
