@@ -14,6 +14,7 @@ import { probeGuestImage, QEMU_VIRT_PL011_BASE, XEN_VPL011_BASE } from '../image
 import type { Config, FileRef, KernelRef } from '../schema/config.js';
 import type { Diagnostic } from '../schema/diagnostic.js';
 import { InputFileError, kindOf } from './input-file.js';
+import { generatesPartialDtb } from './passthrough/partial.js';
 import type { ImageRole, ResolvedImage } from './plan/types.js';
 
 export type { ResolvedImage };
@@ -254,7 +255,7 @@ export async function resolveImages(
     const pt = d.passthrough;
     if (pt?.dtb) {
       await fromFile(`${d.name}/device-tree`, 'device-tree', pt.dtb, `${at}.passthrough.dtb`, d.name);
-    } else if (pt?.devices && pt.devices.length > 0) {
+    } else if (generatesPartialDtb(d)) {
       images.push({
         name: `${d.name}/device-tree`,
         role: 'device-tree',

@@ -11,6 +11,7 @@ import type { Diagnostic } from '../../schema/diagnostic.js';
 import { formatRangeList } from '../../schema/fields.js';
 import { type Feature, registry } from '../../schema/registry.js';
 import { releaseAtLeast } from '../../schema/releases.js';
+import { generatesPartialDtb } from '../passthrough/partial.js';
 import type { BootPlan, PlannedImage } from '../plan/types.js';
 import { maxPhandle, PhandleAllocator, type PhandleRef, type TreeEdits } from './edits.js';
 import { EncodeError, encodeDtValue } from './encode.js';
@@ -238,7 +239,7 @@ export function buildDom0less(input: Dom0lessInput): Dom0lessResult {
         }
       } else if (dt.kind === 'module') {
         const pt = d.passthrough;
-        if (pt?.dtb || (pt?.devices && pt.devices.length > 0)) {
+        if (pt?.dtb || generatesPartialDtb(d)) {
           addModule(node, imageByName.get(`${d.name}/device-tree`), 'device-tree', `${at}.passthrough`);
         }
         if (pt?.devices?.length) passthroughPaths.set(d.name, [...pt.devices]);

@@ -50,13 +50,22 @@ export interface PartialResult {
 export function buildPartialDtbs(input: PartialInput): PartialResult {
   const out: PartialResult = { dtbs: new Map(), trees: new Map(), diagnostics: [] };
   input.config.domains.forEach((d, i) => {
-    if (!d.boot || !d.passthrough?.devices?.length || d.passthrough.dtb) return;
-    const t = partialTree(d, `domains[${i}].passthrough.devices`, input.hostTree, out.diagnostics);
+    if (!d.boot || !generatesPartialDtb(d)) return;
+    const t = partialTree(d, `domains[${i}].passthrough`, input.hostTree, out.diagnostics);
     if (!t) return;
     out.trees.set(`${d.name}/device-tree`, t);
     out.dtbs.set(`${d.name}/device-tree`, writeDtb(t));
   });
   return out;
+}
+
+/**
+ * Whether the build writes this domain's partial DTB: devices or MMIO ranges are given and no
+ * partial DTB of the user's. Dom0less has no other way to hand either to a boot-time domain.
+ */
+export function generatesPartialDtb(d: Domain): boolean {
+  const pt = d.passthrough;
+  return !pt?.dtb && Boolean(pt?.devices?.length || pt?.iomem?.length);
 }
 
 function cellsOf(node: Node | undefined, name: string, dflt: number): number {
@@ -65,8 +74,12 @@ function cellsOf(node: Node | undefined, name: string, dflt: number): number {
 }
 
 export function partialTree(d: Domain, at: string, host: Tree, diags: Diagnostic[]): Tree | undefined {
-  const err = (message: string, severity: 'error' | 'warning' = 'error', hint?: string) =>
-    diags.push({ id: 'passthrough-partial', severity, message, path: at, ...(hint ? { hint } : {}) });
+  const err = (
+    message: string,
+    severity: 'error' | 'warning' = 'error',
+    hint?: string,
+    where = `${at}.devices`,
+  ) => diags.push({ id: 'passthrough-partial', severity, message, path: where, ...(hint ? { hint } : {}) });
   const t = new Tree();
   t.root.setProp('#address-cells', value.u32(2), { hint: { kind: 'cells', bits: 32 } });
   t.root.setProp('#size-cells', value.u32(2), { hint: { kind: 'cells', bits: 32 } });
@@ -168,8 +181,31 @@ export function partialTree(d: Domain, at: string, host: Tree, diags: Diagnostic
     dev.setProp('xen,path', value.string(hn.path), { hint: { kind: 'string' } });
     if (xenReg.length > 0)
       dev.setProp('xen,reg', value.u64(...xenReg), { hint: { kind: 'cells', bits: 32 } });
+    // A device no IOMMU translates for (no `iommus`): Xen's handle_passthrough_prop() assigns it
+    // only with this flag, and otherwise fails the domain ("Could not set up domain"). What the
+    // flag costs in isolation is the passthrough-no-iommu check's warning.
+    if (!hn.prop('iommus')) dev.setProp('xen,force-assign-without-iommu', value.empty());
     for (const c of hn.children) dev.addChild(stripHostOnly(c.clone()));
   }
+  // MMIO ranges with no device node: only mapped (xen,reg) with the force flag, which Xen requires
+  // in place of xen,path; the guest sees a node with the range as its reg and nothing else.
+  d.passthrough?.iomem?.forEach((r, k) => {
+    const guest = r.guest ?? r.host;
+    const name = `iomem@${guest.toString(16)}`;
+    if (bus.child(name)) {
+      err(
+        `MMIO range ${k} is mapped at 0x${guest.toString(16)} twice`,
+        'error',
+        undefined,
+        `${at}.iomem[${k}]`,
+      );
+      return;
+    }
+    const n = bus.addChild(new Node(name));
+    n.setProp('reg', value.u64(guest, r.size), { hint: { kind: 'cells', bits: 32 } });
+    n.setProp('xen,reg', value.u64(r.host, r.size, guest), { hint: { kind: 'cells', bits: 32 } });
+    n.setProp('xen,force-assign-without-iommu', value.empty());
+  });
   if (diags.slice(before).some((x) => x.severity === 'error')) return undefined;
   return t;
 }
