@@ -35,7 +35,8 @@ const STRUCTURAL: Readonly<Record<string, { guestVisible: boolean; reason: strin
   },
   'xen.release': {
     guestVisible: false,
-    reason: "the layout of Xen's hypercall argument; the values Xen reads are compared field by field",
+    reason:
+      'how the createdomain argument is laid out and what it can name; the values are compared per domain',
   },
   'xen.cmdline': {
     guestVisible: true,

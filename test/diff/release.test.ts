@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Change, DiffResult } from '../../diff/index.js';
 import { registry } from '../../schema/registry.js';
-import { releaseAtLeast, XEN_RELEASES, type XenRelease } from '../../schema/releases.js';
+import { releaseAtLeast, releaseFacts, XEN_RELEASES, type XenRelease } from '../../schema/releases.js';
 import {
   CREATEDOMAIN_RELEASES,
   type CreateDomainTarget,
@@ -14,7 +14,7 @@ import {
   fieldFor,
   layoutFor,
 } from '../../xen-formats/index.js';
-import { diffFiles, root } from './sides.js';
+import { diffFiles, root, scratch, writeConfig } from './sides.js';
 
 const minimal = join(root, 'examples', 'minimal.yaml');
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -95,5 +95,28 @@ describe('every pair of neighbouring releases, minimal.yaml', () => {
     const dtChanges = d.groups.flatMap((g) => g.changes.filter((c) => c.kind === 'dt'));
     expect(dtChanges.map((c) => c.control).sort()).toEqual(gated.map((f) => f.key).sort());
     expect(d.guestVisible).toBe(false);
+  });
+});
+
+describe('what a release does with the same description', () => {
+  it('xen,enhanced = "enabled" from 4.20 to 4.21: the release table says who makes the xenstore page', async () => {
+    const dir = scratch();
+    const file = writeConfig(
+      dir,
+      'xen: { release: "4.20" }\nboard: qemu-virt-arm64\ndom0: { kernel: dom0.img, memory: 256M }\n' +
+        'domains:\n  - name: g1\n    kernel: { probe: "g1 up" }\n    memory: 64M\n    xenstore: enabled\n',
+    );
+    const d = await diffFiles(file, file, '4.20', '4.21');
+    const g1 = d.groups.find((g) => g.name === 'g1')?.changes ?? [];
+    // The device tree is the same; what differs is the table's enhancedEnabledIsLegacy.
+    expect(g1.map((c) => c.kind)).toEqual(['release']);
+    const [c] = g1;
+    const legacy = (r: XenRelease) => releaseFacts(r).enhancedEnabledIsLegacy;
+    expect(legacy('4.20')).not.toBe(legacy('4.21'));
+    expect(c?.a).toMatch(legacy('4.20') ? /init-dom0less/ : /allocated by Xen/);
+    expect(c?.b).toMatch(legacy('4.21') ? /init-dom0less/ : /allocated by Xen/);
+    expect(c).toMatchObject({ control: 'xenstore', registry: true, guestVisible: true });
+    expect(c?.at.a).toMatchObject({ file, line: 8 });
+    expect(d.guestVisible).toBe(true);
   });
 });
