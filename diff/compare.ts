@@ -9,7 +9,7 @@ import { type ConfigSource, type PathSegment, parsePathKey } from '../schema/sou
 import { visibilityOf } from './controls.js';
 import { createdomainItems } from './extract-createdomain.js';
 import { DOM0, dtItems, type Grouped, SYSTEM } from './extract-dt.js';
-import { planItems, releaseItems, xlItems } from './extract-other.js';
+import { imageItems, planItems, releaseItems, xenCfgItems, xlItems } from './extract-other.js';
 import type {
   Change,
   ChangeKind,
@@ -56,7 +56,10 @@ function built(side: DiffSide, name: 'a' | 'b'): Built {
   const blob = files.get(OUTPUT_FILES.createdomainBin);
   if (blob) createdomainItems(blob, items);
   xlItems(files, items);
+  const xenCfg = files.get('xen.cfg');
+  if (xenCfg) xenCfgItems(new TextDecoder().decode(xenCfg), items);
   if (r.plan) planItems(r.plan, items);
+  imageItems(r.images ?? [], items);
   releaseItems(r.config, items);
   return {
     config: r.config,
@@ -149,6 +152,8 @@ const KIND_ORDER: readonly ChangeKind[] = [
   'createdomain',
   'blob',
   'xl',
+  'boot',
+  'image',
   'release',
   'plan',
   'abi',

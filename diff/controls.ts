@@ -53,6 +53,10 @@ const STRUCTURAL: Readonly<Record<string, { guestVisible: boolean; reason: strin
   'dom0.kernel': { guestVisible: true, reason: "dom0's kernel" },
   'dom0.ramdisk': { guestVisible: true, reason: "dom0's ramdisk" },
   'dom0.cmdline': { guestVisible: true, reason: "dom0's command line" },
+  'dom0.memory': { guestVisible: true, reason: "dom0's RAM (dom0_mem=)" },
+  'dom0.vcpus': { guestVisible: true, reason: "dom0's vCPUs (dom0_max_vcpus=)" },
+  'dom0.type': { guestVisible: true, reason: 'whether dom0 runs PV or PVH (dom0=pvh)' },
+  'dom0.llcColors': { guestVisible: false, reason: "dom0's cache colours: its performance, not its view" },
   boot_files: { guestVisible: false, reason: "the boot loader's own files (device tree, script)" },
 };
 

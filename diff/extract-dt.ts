@@ -41,11 +41,26 @@ const PHANDLE_CELLS: Readonly<Record<string, 'all' | readonly number[]>> = {
 /** Domain-node properties every domain has; they change only with the domain itself. */
 const NODE_FRAME = new Set(['compatible', '#address-cells', '#size-cells']);
 
-/** /chosen's own properties → the config field that writes them. */
-const CHOSEN_CONTROL: Readonly<Record<string, string>> = {
-  'xen,xen-bootargs': 'xen.cmdline',
-  'xen,dom0-bootargs': 'dom0.cmdline',
-  'xen,static-heap': 'xen.staticHeap',
+/**
+ * The fields dombuild writes into Xen's command line besides the config's own (xenCmdline in
+ * builder/dom0less/chosen.ts, builder/x86/modules.ts): dom0's resources, the colours, and the
+ * board's console when the config gives no command line.
+ */
+export const XEN_CMDLINE_CONTROLS = [
+  'xen.cmdline',
+  'dom0.memory',
+  'dom0.vcpus',
+  'dom0.type',
+  'dom0.llcColors',
+  'xen.llcColors',
+  'board',
+] as const;
+
+/** /chosen's own properties → the config fields that write them. */
+const CHOSEN_CONTROL: Readonly<Record<string, readonly string[]>> = {
+  'xen,xen-bootargs': XEN_CMDLINE_CONTROLS,
+  'xen,dom0-bootargs': ['dom0.cmdline'],
+  'xen,static-heap': ['xen.staticHeap'],
 };
 
 function strings(p: Property | undefined): string[] {
@@ -121,12 +136,10 @@ export function dtItems(systemDtb: Uint8Array, into: Grouped): void {
   const phandles = tree.phandles();
   const add = (group: string, items: Item[]) => into.set(group, [...(into.get(group) ?? []), ...items]);
   for (const p of chosen.props) {
-    const control = CHOSEN_CONTROL[p.name];
+    const controls = CHOSEN_CONTROL[p.name];
     // Everything else on /chosen is the board's or the loader's (#cells, stdout-path, kaslr-seed).
-    if (control)
-      add(control.startsWith('dom0.') ? DOM0 : SYSTEM, [
-        { kind: 'dt', item: `/chosen: ${p.name}`, value: render(p, phandles), controls: [control] },
-      ]);
+    if (controls)
+      add(SYSTEM, [{ kind: 'dt', item: `/chosen: ${p.name}`, value: render(p, phandles), controls }]);
   }
   for (const child of chosen.children) {
     const compatible = strings(child.prop('compatible'));

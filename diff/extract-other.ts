@@ -1,13 +1,13 @@
 // The remaining outputs as items: each runtime domain's xl config (xl/<name>.cfg, read with Xen's
 // config grammar), where the boot plan loads every image, and what Xen does differently with an
 // identical description from one release to the next (the release table's per-domain facts).
-import type { BootPlan } from '../builder/plan/types.js';
+import type { BootPlan, ResolvedImage } from '../builder/plan/types.js';
 import type { Config } from '../schema/config.js';
 import { registry } from '../schema/registry.js';
 import { releaseFacts, type XenRelease } from '../schema/releases.js';
 import { parseXlConfig } from '../xen-formats/xl/parse.js';
 import { formatXlValue } from '../xen-formats/xl/value.js';
-import { DOM0, type Grouped, SYSTEM } from './extract-dt.js';
+import { DOM0, type Grouped, SYSTEM, XEN_CMDLINE_CONTROLS } from './extract-dt.js';
 import type { Item } from './model.js';
 
 /** xl keys the emitter writes for every domain, outside the registry. */
@@ -88,5 +88,63 @@ export function releaseItems(config: Config, into: Grouped): void {
       : 'xenstore page allocated by Xen at boot';
     const item: Item = { kind: 'release', item: 'xen,enhanced = "enabled"', value, controls: ['xenstore'] };
     into.set(d.name, [...(into.get(d.name) ?? []), item]);
+  }
+}
+
+/**
+ * The bytes of dom0's and Xen's files (a domain's are in the blob's MODULE records): on x86 there
+ * is no plan and no DT, so this is where a new dom0 kernel shows.
+ */
+export function imageItems(images: readonly ResolvedImage[], into: Grouped): void {
+  for (const img of images) {
+    if (img.domain !== undefined && img.domain !== DOM0) continue;
+    if (img.sha256 === undefined) continue;
+    const group = img.domain === DOM0 ? DOM0 : SYSTEM;
+    const control = img.domain === DOM0 ? img.role : (ROLE_CONTROL[img.role] ?? 'boot_files');
+    const item: Item = { kind: 'image', item: `${img.name}: sha256`, value: img.sha256, controls: [control] };
+    into.set(group, [...(into.get(group) ?? []), item]);
+  }
+}
+
+/**
+ * x86: the EFI loader's xen.cfg (builder/x86/efi.ts), `key=value` lines under `[section]`s; its
+ * boot section says what grub.cfg says. `options` is Xen's command line; `kernel` is dom0's
+ * kernel followed by its command line; `ramdisk` and `xsm` name files.
+ */
+export function xenCfgItems(text: string, into: Grouped): void {
+  let section = '';
+  const add = (group: string, item: Item) => into.set(group, [...(into.get(group) ?? []), item]);
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const head = /^\[(.+)\]$/.exec(line);
+    if (head) {
+      section = head[1] as string;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq < 0 || section === 'global') continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    const at = `xen.cfg ${key}`;
+    if (key === 'options') add(SYSTEM, { kind: 'boot', item: at, value, controls: XEN_CMDLINE_CONTROLS });
+    else if (key === 'kernel') {
+      const space = value.indexOf(' ');
+      const file = space < 0 ? value : value.slice(0, space);
+      add(DOM0, { kind: 'boot', item: `${at}: file`, value: file, controls: ['kernel'] });
+      add(DOM0, {
+        kind: 'boot',
+        item: `${at}: command line`,
+        value: space < 0 ? '' : value.slice(space + 1),
+        controls: ['cmdline'],
+      });
+    } else if (key === 'ramdisk') add(DOM0, { kind: 'boot', item: at, value, controls: ['ramdisk'] });
+    else
+      add(SYSTEM, {
+        kind: 'boot',
+        item: at,
+        value,
+        controls: [key === 'xsm' ? 'xen.xsmPolicy' : 'boot_files'],
+      });
   }
 }

@@ -14,6 +14,10 @@ export type ChangeKind =
   | 'blob'
   /** A key of the domain's xl config (runtime domains). */
   | 'xl'
+  /** The bytes of a file the config names, by sha256 (dom0's and Xen's; domains' are in the blob). */
+  | 'image'
+  /** x86: what the EFI xen.cfg hands Xen (grub.cfg carries the same module list). */
+  | 'boot'
   /** Where the boot plan loads an image (host memory; Xen copies modules into the guest). */
   | 'plan'
   /** How the createdomain hypercall argument itself is laid out (interface version, offsets). */

@@ -12,9 +12,9 @@ export interface SideInput extends Pick<PipelineInput, 'text' | 'truncated' | 'f
   release?: XenRelease;
 }
 
-/** What diff reads of the outputs: the device tree, the createdomain blob and the xl configs. */
+/** What diff reads of the outputs: the device tree (x86: xen.cfg), the createdomain blob, the xl configs. */
 const ARM_OUTPUTS = new Set(['dtb', 'blob', 'xl'] as const);
-const X86_OUTPUTS = new Set(['blob', 'xl'] as const);
+const X86_OUTPUTS = new Set(['x86', 'blob', 'xl'] as const);
 
 export function runSide(input: SideInput): Promise<PipelineResult> {
   const { release, ...rest } = input;
