@@ -60,7 +60,8 @@ export function compileDts(text: string, opts: ParseDtsOptions): CompiledDts {
  * Runs dtc's checks and fixups on a tree that did not come from source (dtc does this for
  * `-I dtb` too): the same errors, a "name" property equal to the node's name dropped, and with
  * `symbols` a __symbols__ node (empty of labels unless the tree has some). Positions missing
- * from the tree are reported as line 0, column 0 of `file`.
+ * from the tree are reported as line 0, column 0 of `file`. The input is not changed; the
+ * result may share property records and values with it, so edit one or the other.
  */
 export function checkTree(tree: Tree, opts: { file: string; symbols?: boolean }): Tree {
   if (hasNoLabels(tree)) return checkLabelFreeTree(tree, opts.file);

@@ -278,10 +278,11 @@ class Sink {
 
   /** An unsigned 32-bit number in hex, at least two digits. */
   hexMin2(n: number): void {
+    // n is below 2^32, so >>> reads it as the unsigned number it is.
     let digits = 2;
-    while (digits < 8 && n >= 2 ** (4 * digits)) digits++;
+    while (digits < 8 && n >>> (4 * digits) !== 0) digits++;
     this.room(digits);
-    for (let d = digits - 1; d >= 0; d--) this.buf[this.n++] = HEX[Math.floor(n / 2 ** (4 * d)) & 15]!;
+    for (let d = digits - 1; d >= 0; d--) this.buf[this.n++] = HEX[(n >>> (4 * d)) & 15]!;
   }
 
   toString(): string {

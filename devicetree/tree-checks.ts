@@ -1,7 +1,7 @@
 // dtc's checks on a tree that has no labels, which is every tree read from a DTB. Without labels
 // there is nothing to reference, so of dtc's table only the name, "name"-property and explicit
 // phandle checks can fire; they are judged here on the Tree itself, in one walk that also makes
-// the checked copy. Converting a 10,000-node tree into the compiler's live tree and back cost
+// the checked copy (sharing the input's property records). Converting a 10,000-node tree into the compiler's live tree and back cost
 // more than reading and writing the blob (and most of the garbage). Trees with labels take the
 // compiler's path (dts-parse.ts checkTree), which knows references and __symbols__.
 import { verdicts } from './dts-checks.js';
@@ -37,7 +37,10 @@ interface Failure {
 }
 
 /**
- * The checked copy of a label-free tree, or a DtsError as dtc reports it. dtc runs each check
+ * The checked copy of a label-free tree, or a DtsError as dtc reports it. The copy has its own
+ * nodes but shares the property records (and their bytes) it keeps, which are what a large tree
+ * is made of: the input is left as it was, and should not be edited while the copy is in use.
+ * dtc runs each check
  * over the whole tree before the next, so the failure reported is the first one (in document
  * order) of the earliest check that fails; one walk keeps the first failure of each check.
  */
@@ -86,9 +89,9 @@ export function checkLabelFreeTree(tree: Tree, file: string): Tree {
       if (i === nameAt) continue; // redundant (or refused above)
       const p = props[i]!;
       // No hint, as on the compiler's path: the printer guesses the form, as dtc does for a blob.
-      const q: Property = { name: p.name, value: p.value, labels: [] };
-      if (p.pos) q.pos = p.pos;
-      to.props.push(q);
+      to.props.push(
+        p.hint ? { name: p.name, value: p.value, labels: [], ...(p.pos ? { pos: p.pos } : {}) } : p,
+      );
     }
     const kids = from.children;
     for (let i = 0; i < kids.length; i++) {
