@@ -7,6 +7,7 @@ import * as domains from './domains.js';
 import * as evtchn from './evtchn.js';
 import { gateChecks } from './gates.js';
 import * as memory from './memory.js';
+import * as passthrough from './passthrough.js';
 import * as shm from './shm.js';
 import * as strings from './strings.js';
 import * as system from './whole-system.js';
@@ -65,6 +66,9 @@ export function checkTable(): readonly Check[] {
     arm.dtuartAlias,
     arm.passthroughIommu,
     arm.passthroughIrqs,
+    passthrough.passthroughNoIommu,
+    passthrough.passthroughBoard,
+    passthrough.passthroughBootIrqs,
     arm.systemLlcColors,
     strings.cmdlineLength,
     strings.ubootSafeStrings,

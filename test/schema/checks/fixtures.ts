@@ -32,6 +32,8 @@ const ALL_ON = [
   .join('\n');
 const shm = (id: string, extra: Input = {}) => ({ id, size: '2M', guest: '0x60000000', ...extra });
 const ev = (port: number, peer: string, peerPort: number) => ({ port, peer, peerPort });
+const UART = '/pl011@9000000';
+const GPIO = '/pl061@9030000';
 
 export const fixtures: Record<string, Fixture> = {
   'unique-domain-names': { bad: two({}, { name: 'A' }), good: two({}, {}) },
@@ -259,6 +261,22 @@ export const fixtures: Record<string, Fixture> = {
     good: cfg({ dom0 }, { boot: false, passthrough: { irqs: [40] } }),
     badOpts: { board: testBoard({ gic: { version: 3, maxSpis: 256 } }) },
     goodOpts: { board: testBoard({ gic: { version: 3, maxSpis: 256 } }) },
+  },
+  'passthrough-no-iommu': {
+    bad: cfg({}, { passthrough: { devices: ['/pl061@9030000'] } }),
+    good: cfg({}, { passthrough: { devices: ['/pl061@9030000'] } }),
+    badOpts: { board: testBoard() },
+    goodOpts: { board: testBoard({ iommu: true }) },
+  },
+  'passthrough-board': {
+    bad: cfg({}, { passthrough: { devices: [UART], iomem: [{ host: '0x9030800', size: '4K' }] } }),
+    good: cfg({}, { passthrough: { devices: [GPIO], iomem: [{ host: '0x9010000', size: '4K' }] } }),
+    badOpts: { board: testBoard({ iommu: true }) },
+    goodOpts: { board: testBoard({ iommu: true }) },
+  },
+  'passthrough-boot-irqs': {
+    bad: cfg({}, { passthrough: { devices: ['/pl061@9030000'], irqs: [39] } }),
+    good: cfg({}, { passthrough: { devices: ['/pl061@9030000'] } }),
   },
   'system-llc-colors': {
     bad: cfg({ xen: { release: '4.19', image: 'x', llcColors: '0-3', cmdline: 'llc-coloring=on' } }),
