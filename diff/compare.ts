@@ -41,16 +41,15 @@ export class DiffSideError extends Error {
 interface Built {
   config: Config;
   source: ConfigSource;
-  files: ReadonlyMap<string, Uint8Array>;
   summary: SideSummary;
   items: Grouped;
 }
 
-function built(side: DiffSide, name: 'a' | 'b'): Built {
-  const r = side.result;
-  if (r.reached !== 'emit' || !r.built || !r.config || !r.board) throw new DiffSideError(name, r.reached);
-  const files = r.built.files;
+/** Every item a pipeline result's outputs hold, grouped: a domain name, `dom0`, or '' for the system. */
+export function itemsOf(r: PipelineResult): Grouped {
   const items: Grouped = new Map();
+  if (!r.built || !r.config) return items;
+  const files = r.built.files;
   const dtb = files.get(OUTPUT_FILES.systemDtb);
   if (dtb) dtItems(dtb, items);
   const blob = files.get(OUTPUT_FILES.createdomainBin);
@@ -61,11 +60,16 @@ function built(side: DiffSide, name: 'a' | 'b'): Built {
   if (r.plan) planItems(r.plan, items);
   imageItems(r.images ?? [], items);
   releaseItems(r.config, items);
+  return items;
+}
+
+function built(side: DiffSide, name: 'a' | 'b'): Built {
+  const r = side.result;
+  if (r.reached !== 'emit' || !r.built || !r.config || !r.board) throw new DiffSideError(name, r.reached);
   return {
     config: r.config,
     source: r.source,
-    files,
-    items,
+    items: itemsOf(r),
     summary: {
       file: r.source.file,
       release: r.config.xen.release,

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { writeDtb } from '../../devicetree/dtb.js';
 import { Tree, value } from '../../devicetree/tree.js';
-import type { Change } from '../../diff/index.js';
+import { type Change, isKnownControl, itemsOf } from '../../diff/index.js';
 import { type Feature, registry } from '../../schema/registry.js';
 import { diffFiles, scratch, sideOf, writeConfig } from './sides.js';
 
@@ -167,6 +167,14 @@ describe('one control changed, for every registry entry', () => {
       return;
     }
     const d = await diffFiles(a, b);
+    // Every output item of both sides names fields the registry or diff's own table knows: none
+    // falls back to "no config field is known to cause it".
+    for (const file of [a, b]) {
+      for (const item of [...itemsOf(await sideOf(file)).values()].flat()) {
+        for (const c of [...item.controls, ...(item.judge ? [item.judge] : [])])
+          expect(isKnownControl(c), `${item.kind} ${item.item} -> ${c}`).toBe(true);
+      }
+    }
     const all = d.groups.flatMap((g) => g.changes);
     // Host placement the control moves (a partial DTB is loaded too) is judged as placement.
     const own = all.filter((c) => c.control === f.key && c.kind !== 'plan');
