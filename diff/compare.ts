@@ -117,11 +117,14 @@ function attribute(item: Item, a: Built, b: Built, group: string): string {
     if (stable(va) !== stable(vb)) return c;
   }
   // None of the fields that write it changed: it follows from one that did (libxl asks for 10
-  // altp2m views when altp2m is turned on), so the domain's first changed registry control is the cause.
+  // altp2m views when altp2m is turned on; a domain moved to run time loses its whole DT node),
+  // so the cause is the domain's first changed field: registry controls first, then the rest.
   if (pa && pb && group !== SYSTEM) {
     const da = valueAt(a.config, pa) as Record<string, unknown>;
     const db = valueAt(b.config, pb) as Record<string, unknown>;
-    for (const f of registry) if (stable(da[f.key]) !== stable(db[f.key])) return f.key;
+    const rest = [...new Set([...Object.keys(da), ...Object.keys(db)])].sort();
+    for (const key of [...registry.map((f) => f.key), ...rest])
+      if (stable(da[key]) !== stable(db[key])) return key;
   }
   return item.controls[0] ?? 'name';
 }
