@@ -116,7 +116,9 @@ export function buildSystem(input: BuildInput): BuildResult {
   const files = new Map<string, Uint8Array>();
   const media: DiskRequest[] = [];
   const wants = (k: OutputKind) =>
-    input.only ? input.only.has(k) : isDefault('arm', k) || (k === 'disk' && config.media !== undefined);
+    input.only
+      ? input.only.has(k)
+      : (isDefault('arm', k) && configWants(config, k)) || (k === 'disk' && config.media !== undefined);
   const header = [
     `dombuild: Xen ${config.xen.release} on ${board.name}`,
     'generated; edit the config, not this file',
@@ -367,6 +369,16 @@ function diskRequest(
     })),
     timestamp: input.timestamp,
   };
+}
+
+/**
+ * What the config itself asks of a default build (no --only): the FIT only with `boot.fit: true`,
+ * the U-Boot script only when U-Boot loads the system (not for QEMU's direct loader or EFI).
+ */
+function configWants(config: Config, k: OutputKind): boolean {
+  if (k === 'fit') return config.boot.fit === true;
+  if (k === 'uboot') return config.boot.method === 'uboot';
+  return true;
 }
 
 function isDefault(arch: keyof typeof DEFAULT_OUTPUTS, k: OutputKind): boolean {

@@ -123,7 +123,9 @@ export const bootSchema = z
     method: z
       .enum(['uboot', 'direct', 'efi', 'grub'])
       .default('uboot')
-      .describe('uboot: U-Boot script; direct: QEMU loader; efi: xen.cfg; grub: multiboot2 (x86)'),
+      .describe(
+        'uboot: U-Boot script (the default on Arm); direct: QEMU loader; efi: xen.cfg; grub: multiboot2 (the default on x86)',
+      ),
     align: size().prefault('2M').describe('Alignment of every loaded image'),
     load: z
       .string()

@@ -181,9 +181,15 @@ const shmRegion = z
 
 const eventChannel = z
   .object({
-    port: z.number().int().min(1).max(4095).describe('Local port (1023 is the limit for plain domUs)'),
+    // The DT cell is a u32; which ports Xen accepts depends on the domain, and evtchn-ports says so.
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(0xffffffff)
+      .describe('Local port: at most 1023 in a plain domU, 4095 in a hardware or xenstore domain'),
     peer: z.string().min(1).max(31).describe('Name of the domain at the other end ("dom0" for dom0)'),
-    peerPort: z.number().int().min(1).max(4095).describe('Port at the other end'),
+    peerPort: z.number().int().min(1).max(0xffffffff).describe('Port at the other end'),
   })
   .strict();
 

@@ -34,6 +34,11 @@ export class ConfigSource {
     return best;
   }
 
+  /** Whether the document itself gives a value at `path` (not a default the schema filled in). */
+  has(path: readonly PathSegment[]): boolean {
+    return this.aliases.has(pathKey(path)) || this.nodeAt(path) !== undefined;
+  }
+
   /** Byte range of the key (not the value) at `path`, for unknown-key diagnostics. */
   keyRangeOf(path: readonly PathSegment[]): [number, number] | undefined {
     if (!this.doc?.contents || path.length === 0) return undefined;

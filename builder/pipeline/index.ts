@@ -142,7 +142,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   input.onBoard?.(resolved);
   add(resolved.diagnostics.map(boardDiagnostic));
   const board = resolved.board;
-  const config = board && input.adjust ? input.adjust(loaded.config, board) : loaded.config;
+  const defaulted = board ? archDefaults(loaded.config, board, source) : loaded.config;
+  const config = board && input.adjust ? input.adjust(defaulted, board) : defaulted;
   result.config = config;
   if (board) {
     result.board = board;
@@ -260,6 +261,15 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   add(result.built.diagnostics);
   if (!failed(diagnostics)) result.reached = 'emit';
   return result;
+}
+
+/**
+ * Defaults that depend on the board's architecture, which the schema cannot know: a config that
+ * names no boot method boots through U-Boot on Arm (the schema's default) and GRUB on x86.
+ */
+function archDefaults(config: Config, board: Board, source: ConfigSource): Config {
+  if (board.arch !== 'x86_64' || source.has(['boot', 'method'])) return config;
+  return { ...config, boot: { ...config.boot, method: 'grub' } };
 }
 
 function demote(found: readonly Diagnostic[]): Diagnostic[] {

@@ -98,11 +98,11 @@ export async function runBuild(args: Record<string, unknown>, io: CliIO): Promis
     if (e instanceof PipelineInputError) throw new UsageError(e.message);
     throw e;
   });
-  if (!r.built || r.reached !== 'emit') return finish(io, r.diagnostics);
   const xenHint = r.config ? cachedXenHint(r.config.xen.release, cacheDirFrom(io.env)) : undefined;
   const diagnostics = r.diagnostics.map((d) =>
     xenHint && d.id === 'fit-image-missing' && d.path === 'xen.image' ? { ...d, hint: xenHint } : d,
   );
+  if (!r.built || r.reached !== 'emit') return finish(io, diagnostics);
   return write(io, outDir, r.built.files, diagnostics, outputOptions(args, io, file));
 }
 

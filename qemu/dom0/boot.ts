@@ -14,6 +14,7 @@ import { locateAsset, xenAssetId } from '../assets.js';
 import { QemuError } from '../errors.js';
 import { type RunResult, runQemu } from '../runner.js';
 import { directBootSpec, dom0lessOrder, domainExpectations } from '../system.js';
+import { type Census, parseCensus } from './census.js';
 import { type Dom0Report, readDom0Records } from './records.js';
 import {
   runtimeDom0Expectations,
@@ -21,6 +22,7 @@ import {
   type ToolstackRelease,
   toolstackDom0Initramfs,
 } from './runtime.js';
+import { judgeToolstackRun, type ToolstackVerdict } from './verdicts.js';
 
 export interface ToolstackBootInput {
   /** The config's text and where it came from. */
@@ -52,6 +54,9 @@ export interface ToolstackBootResult {
   outDir: string;
   /** Boot-time domains in Xen's domid order (for compareCensus). */
   bootOrder: string[];
+  /** Xen's census as the dom0 read it, and the judgement of it against the config. */
+  census: Census;
+  verdict: ToolstackVerdict;
 }
 
 export class ToolstackBuildError extends Error {
@@ -155,11 +160,16 @@ export async function bootWithToolstack(input: ToolstackBootInput): Promise<Tool
   };
   if (input.signal) opts.signal = input.signal;
   const run = await runQemu(opts);
+  const dom0 = readDom0Records(run.console.split('\n'));
+  const census = parseCensus(dom0.records);
+  const bootOrder = dom0lessOrder(systemDtb);
   return {
     config: second.config,
     run,
-    dom0: readDom0Records(run.console.split('\n')),
+    dom0,
     outDir,
-    bootOrder: dom0lessOrder(systemDtb),
+    bootOrder,
+    census,
+    verdict: judgeToolstackRun(second.config, dom0, census, bootOrder),
   };
 }

@@ -26,6 +26,11 @@ export interface CensusMismatch {
   expected?: string;
 }
 
+/** One compared field, equal or not (what `run --json` reports as declared and observed). */
+export interface CensusCheck extends Omit<CensusMismatch, 'domain'> {
+  ok: boolean;
+}
+
 /** How a domain came to be: Xen's boot-time builder, or xl in dom0. */
 export type CreationPath = 'boot' | 'xl';
 
@@ -35,6 +40,8 @@ export interface DomainComparison {
   path: CreationPath | 'dom0';
   domid?: number;
   census?: DomainCensus;
+  /** Every field compared, in order. */
+  checks: CensusCheck[];
   /** Fields compared and equal. */
   matched: CensusField[];
   mismatches: CensusMismatch[];
@@ -60,7 +67,14 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
 
   if (config.dom0) {
     const c = census.domains.find((d) => d.domid === 0);
-    const cmp: DomainComparison = { domain: 'dom0', path: 'dom0', domid: 0, matched: [], mismatches: [] };
+    const cmp: DomainComparison = {
+      domain: 'dom0',
+      path: 'dom0',
+      domid: 0,
+      checks: [],
+      matched: [],
+      mismatches: [],
+    };
     if (c) cmp.census = c;
     const check = field(cmp);
     if (check('present', 'yes', c ? 'yes' : 'no') && c) {
@@ -80,7 +94,7 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
     const c = d.boot
       ? census.domains.find((x) => x.domid === at + 1 && at >= 0)
       : census.domains.find((x) => x.name === d.name);
-    const cmp: DomainComparison = { domain: d.name, path, matched: [], mismatches: [] };
+    const cmp: DomainComparison = { domain: d.name, path, checks: [], matched: [], mismatches: [] };
     if (c) {
       cmp.census = c;
       cmp.domid = c.domid;
@@ -167,13 +181,16 @@ function schedulerOf(config: Config, pool: string): string | undefined {
 function field(cmp: DomainComparison) {
   return (f: CensusField, declared: string, observed: string, expected?: string): boolean => {
     const want = expected === undefined ? declared : expected.replace(/ \(.*\)$/, '');
-    if (want === observed) {
+    const ok = want === observed;
+    const c: CensusCheck = { field: f, declared, observed, ok };
+    if (expected !== undefined && expected !== declared) c.expected = expected;
+    cmp.checks.push(c);
+    if (ok) {
       cmp.matched.push(f);
       return true;
     }
-    const m: CensusMismatch = { domain: cmp.domain, field: f, declared, observed };
-    if (expected !== undefined && expected !== declared) m.expected = expected;
-    cmp.mismatches.push(m);
+    const { ok: _ok, ...rest } = c;
+    cmp.mismatches.push({ domain: cmp.domain, ...rest });
     return false;
   };
 }

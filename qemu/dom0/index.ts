@@ -9,6 +9,7 @@ export {
 } from './boot.js';
 export { type Census, type DomainCensus, parseCensus } from './census.js';
 export {
+  type CensusCheck,
   type CensusField,
   type CensusMismatch,
   type CreationPath,

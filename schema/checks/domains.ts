@@ -224,3 +224,15 @@ export const x86BootDomains: Check = defineCheck({
         );
   },
 });
+
+export const unknownParamsCarried = domainRule({
+  id: 'params-unknown-dropped',
+  severity: 'warning',
+  title:
+    'Params no registry entry knows (allowUnknownParams) reach only createdomain.bin, not the device tree',
+  field: 'params',
+  when: (d) => d.boot && (d.unknownParams?.length ?? 0) > 0,
+  message: (d) =>
+    `${d.unknownParams?.join(' ')}: kept verbatim in createdomain.bin only; the dom0less device tree Xen reads has no property for ${d.unknownParams?.length === 1 ? 'it' : 'them'}, so Xen never sees ${d.unknownParams?.length === 1 ? 'it' : 'them'} at boot`,
+  hint: 'use the registry control if one exists (dombuild schema lists them), or drop the param',
+});

@@ -3,10 +3,20 @@ import type { Domain } from '../config.js';
 import { defineCheck, eachDomain, hasCap } from './check.js';
 import { uniqueDomainNames } from './domains.js';
 
-/** The highest port a domain may use at boot: 1023 for plain domUs (reference §3.5). */
-function maxPort(d: Domain): number {
-  return hasCap(d, 'hardware') || hasCap(d, 'xenstore') ? 4095 : (d.maxEvtchnPort ?? 1023);
+/**
+ * The highest port a domain may use at boot, and why (xen-dt-bindings.md §3.5, §7 item 11): Xen
+ * fixes max_evtchn_port at 1023 for a plain domU it builds at boot; hardware and xenstore domains
+ * have no such cap, but at boot the 2-level event-channel ABI (4096 ports) applies. maxEvtchnPort
+ * cannot change it: the dom0less builder has no property for it (max-evtchn-port-expressible).
+ */
+function portLimit(d: Domain): { max: number; why: string } {
+  if (hasCap(d, 'hardware') || hasCap(d, 'xenstore'))
+    return { max: 4095, why: "the 2-level event-channel ABI's 4096 ports at boot" };
+  return { max: 1023, why: 'Xen fixes max_evtchn_port at 1023 for a domU it builds at boot' };
 }
+
+/** dom0 is the hardware domain: the 2-level ABI's limit. */
+const DOM0 = { max: 4095, why: "the 2-level event-channel ABI's 4096 ports at boot" };
 
 export const evtchnPeer = defineCheck({
   id: 'evtchn-peer',
@@ -76,7 +86,7 @@ export const evtchnPorts = defineCheck({
     const dom0Ports = new Map<number, string>();
     for (const [d, i] of eachDomain(ctx.config)) {
       const used = new Set<number>();
-      const max = maxPort(d);
+      const limit = portLimit(d);
       d.eventChannels?.forEach((e, j) => {
         if (used.has(e.port))
           ctx.report(
@@ -87,13 +97,17 @@ export const evtchnPorts = defineCheck({
             },
           );
         used.add(e.port);
-        if (e.port > max)
+        if (e.port > limit.max)
           ctx.report(
             ['domains', i, 'eventChannels', j, 'port'],
-            `port ${e.port} is above ${d.name}'s limit of ${max}`,
-            {
-              hint: `use a port from 1 to ${max}`,
-            },
+            `port ${e.port} is above ${d.name}'s limit of ${limit.max} (${limit.why})`,
+            { hint: `use a port from 1 to ${limit.max}` },
+          );
+        if (e.peer === 'dom0' && e.peerPort > DOM0.max)
+          ctx.report(
+            ['domains', i, 'eventChannels', j, 'peerPort'],
+            `dom0 port ${e.peerPort} is above dom0's limit of ${DOM0.max} (${DOM0.why})`,
+            { hint: `use a port from 1 to ${DOM0.max}` },
           );
         if (e.peer === 'dom0') {
           const other = dom0Ports.get(e.peerPort);

@@ -70,6 +70,7 @@ export function checkTable(): readonly Check[] {
     passthrough.passthroughBoard,
     passthrough.passthroughBootIrqs,
     arm.systemLlcColors,
+    domains.unknownParamsCarried,
     strings.cmdlineLength,
     strings.ubootSafeStrings,
     strings.ubootLoadCommand,

@@ -16,9 +16,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'dombuild-build-diags-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function build(config: string, out: string, cache: string) {
+async function build(config: string, out: string, cache: string, extra: string[] = []) {
   let stderr = '';
-  const code = await runCli(['build', config, '-o', out], {
+  const code = await runCli(['build', config, '-o', out, ...extra], {
     stdout: () => {},
     stderr: (t) => {
       stderr += t;
@@ -41,12 +41,16 @@ describe('build diagnostics', () => {
   writeFileSync(minimal, readFileSync(join(root, 'examples', 'minimal.yaml')));
   const emptyCache = join(work, 'empty-cache');
 
-  it('without Xen: no FIT, and the warning names xen.image with how to get a Xen', async () => {
-    const r = await build(minimal, join(work, 'out-a'), emptyCache);
-    expect(r.code, r.stderr).toBe(0);
+  it('without Xen: no FIT, and the error names xen.image with how to get a Xen', async () => {
+    // A default build writes no FIT unless boot.fit asks; --only fit does ask.
+    const quiet = await build(minimal, join(work, 'out-a0'), emptyCache);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(lines(quiet.stderr, 'fit-image-missing')).toEqual([]);
+    const r = await build(minimal, join(work, 'out-a'), emptyCache, ['--only', 'fit']);
+    expect(r.code, r.stderr).toBe(1);
     const fit = lines(r.stderr, 'fit-image-missing');
     expect(fit).toHaveLength(1);
-    expect(fit[0]).toMatch(/^.*minimal\.yaml:5:1: warning \(fit-image-missing\): xen\.image:/);
+    expect(fit[0]).toMatch(/^.*minimal\.yaml:5:1: error \(fit-image-missing\): xen\.image:/);
     expect(r.stderr).toContain(`hint: ${XEN_IMAGE_HINT}`);
   });
 
@@ -67,8 +71,8 @@ describe('build diagnostics', () => {
       join(cache, 'debs', 'manifest.json'),
       JSON.stringify({ packages: [{ ...entry, path: key }] }),
     );
-    const r = await build(minimal, join(work, 'out-b'), cache);
-    expect(r.code, r.stderr).toBe(0);
+    const r = await build(minimal, join(work, 'out-b'), cache, ['--only', 'fit']);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`set xen.image: ${xen} `);
   });
 

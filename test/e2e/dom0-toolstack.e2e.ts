@@ -13,9 +13,8 @@ import {
   type ToolstackBootInput,
   type ToolstackBootResult,
 } from '../../qemu/dom0/boot.js';
-import { parseCensus } from '../../qemu/dom0/census.js';
 import { DOM0_MARKER } from '../../qemu/dom0/records.js';
-import { judgeToolstackRun, type ToolstackVerdict } from '../../qemu/dom0/verdicts.js';
+import type { ToolstackVerdict } from '../../qemu/dom0/verdicts.js';
 import { stageExamples } from './helpers/examples.js';
 import { bootGate, CACHE, tempDir } from './helpers/system.js';
 
@@ -50,7 +49,7 @@ async function bootIt(
     signal: abort.signal,
   });
   writeFileSync(join(work, 'console.log'), r.run.console);
-  const verdict = judgeToolstackRun(r.config, r.dom0, parseCensus(r.dom0.records), r.bootOrder);
+  const verdict = r.verdict;
   const up = r.run.domains.map((d) => `${d.domain} ${d.secondsToMet?.toFixed(1) ?? '-'} s`).join(', ');
   t.log(
     `Xen ${input.release}: ${r.run.outcome} in ${r.run.durationSeconds.toFixed(1)} s (${up}); console ${work}`,

@@ -88,6 +88,19 @@ describe.each(['4.17', '4.20'])('recorded census, Xen %s', (release) => {
         'vuart',
       ]),
     );
+    expect(runtime1?.checks.find((c) => c.field === 'max-memory')).toEqual({
+      field: 'max-memory',
+      declared: '65536 KiB',
+      observed: '66560 KiB',
+      expected: '66560 KiB (+1024 KiB: LIBXL_MAXMEM_CONSTANT)',
+      ok: true,
+    });
+    expect(
+      cmp.find((c) => c.domain === 'boottime')?.checks.find((c) => c.field === 'max-memory'),
+    ).toMatchObject({
+      observed: '65540 KiB',
+      ok: true,
+    });
     const v = judgeToolstackRun(example, report, census, ['boottime']);
     expect(v.ok).toBe(true);
     expect(v.runtime).toEqual([

@@ -160,6 +160,10 @@ export const fixtures: Record<string, Fixture> = {
     bad: two({ eventChannels: [ev(10, 'b', 20)] }, {}),
     good: two({ eventChannels: [ev(10, 'b', 20)] }, { eventChannels: [ev(20, 'a', 10)] }),
   },
+  'params-unknown-dropped': {
+    bad: cfg({}, { allowUnknownParams: true, params: ['frobnicate=1'] }),
+    good: cfg({}, { allowUnknownParams: true, params: ['frobnicate=1'], boot: false }),
+  },
   'evtchn-ports': {
     bad: two({ eventChannels: [ev(2000, 'b', 20)] }, { eventChannels: [ev(20, 'a', 2000)] }),
     good: two({ eventChannels: [ev(10, 'b', 20)] }, { eventChannels: [ev(20, 'a', 10)] }),
