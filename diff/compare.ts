@@ -8,16 +8,19 @@ import { registry } from '../schema/registry.js';
 import { type ConfigSource, type PathSegment, parsePathKey } from '../schema/source.js';
 import { visibilityOf } from './controls.js';
 import { createdomainItems } from './extract-createdomain.js';
-import { DOM0, dtItems, type Grouped, SYSTEM } from './extract-dt.js';
+import { dtItems } from './extract-dt.js';
 import { imageItems, planItems, releaseItems, xenCfgItems, xlItems } from './extract-other.js';
-import type {
-  Change,
-  ChangeKind,
-  DiffResult,
-  DomainDiff,
-  Item,
-  SideSummary,
-  SourceLocation,
+import {
+  type Change,
+  type ChangeKind,
+  type DiffResult,
+  DOM0,
+  type DomainDiff,
+  type Grouped,
+  type Item,
+  type SideSummary,
+  type SourceLocation,
+  SYSTEM,
 } from './model.js';
 
 /** One side of a diff: a pipeline run that reached its emitters. */

@@ -80,3 +80,18 @@ export function visibilityOf(control: string): Visibility {
 export function isKnownControl(control: string): boolean {
   return featureByKey(control) !== undefined || control in STRUCTURAL;
 }
+
+/**
+ * The fields dombuild writes into Xen's command line besides the config's own (xenCmdline in
+ * builder/dom0less/chosen.ts, builder/x86/modules.ts): dom0's resources, the colours, and the
+ * board's console when the config gives no command line.
+ */
+export const XEN_CMDLINE_CONTROLS = [
+  'xen.cmdline',
+  'dom0.memory',
+  'dom0.vcpus',
+  'dom0.type',
+  'dom0.llcColors',
+  'xen.llcColors',
+  'board',
+] as const;

@@ -9,8 +9,7 @@ import type { BlobDomain } from '../xen-formats/blob/types.js';
 import { type FieldKey, layoutFor } from '../xen-formats/createdomain/layout.js';
 import { CREATEDOMAIN_RELEASES, type CreateDomainTarget } from '../xen-formats/createdomain/releases.js';
 import type { CreateDomainSpec } from '../xen-formats/createdomain/spec.js';
-import { type Grouped, SYSTEM } from './extract-dt.js';
-import type { Item } from './model.js';
+import { type Grouped, type Item, SYSTEM } from './model.js';
 
 /** Members that hold a set of named bits: one item per bit. */
 const SET_FIELDS = ['flags', 'iommu_opts', 'arch.emulation_flags', 'arch.misc_flags'] as const;

@@ -7,13 +7,8 @@ import { printDtsValue } from '../devicetree/dts-print.js';
 import type { Node, Property, Tree } from '../devicetree/tree.js';
 import { read } from '../devicetree/tree.js';
 import { registry } from '../schema/registry.js';
-import type { Item } from './model.js';
-
-/** Items by group: a domain name, `dom0`, or '' for the system. */
-export type Grouped = Map<string, Item[]>;
-
-export const SYSTEM = '';
-export const DOM0 = 'dom0';
+import { XEN_CMDLINE_CONTROLS } from './controls.js';
+import { DOM0, type Grouped, type Item, SYSTEM } from './model.js';
 
 const MODULE_CONTROL: Readonly<Record<string, string>> = {
   'multiboot,kernel': 'kernel',
@@ -40,21 +35,6 @@ const PHANDLE_CELLS: Readonly<Record<string, 'all' | readonly number[]>> = {
 
 /** Domain-node properties every domain has; they change only with the domain itself. */
 const NODE_FRAME = new Set(['compatible', '#address-cells', '#size-cells']);
-
-/**
- * The fields dombuild writes into Xen's command line besides the config's own (xenCmdline in
- * builder/dom0less/chosen.ts, builder/x86/modules.ts): dom0's resources, the colours, and the
- * board's console when the config gives no command line.
- */
-export const XEN_CMDLINE_CONTROLS = [
-  'xen.cmdline',
-  'dom0.memory',
-  'dom0.vcpus',
-  'dom0.type',
-  'dom0.llcColors',
-  'xen.llcColors',
-  'board',
-] as const;
 
 /** /chosen's own properties → the config fields that write them. */
 const CHOSEN_CONTROL: Readonly<Record<string, readonly string[]>> = {

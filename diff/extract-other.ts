@@ -7,8 +7,8 @@ import { registry } from '../schema/registry.js';
 import { releaseFacts, type XenRelease } from '../schema/releases.js';
 import { parseXlConfig } from '../xen-formats/xl/parse.js';
 import { formatXlValue } from '../xen-formats/xl/value.js';
-import { DOM0, type Grouped, SYSTEM, XEN_CMDLINE_CONTROLS } from './extract-dt.js';
-import type { Item } from './model.js';
+import { XEN_CMDLINE_CONTROLS } from './controls.js';
+import { DOM0, type Grouped, type Item, SYSTEM } from './model.js';
 
 /** xl keys the emitter writes for every domain, outside the registry. */
 const XL_STRUCTURAL: Readonly<Record<string, string>> = {

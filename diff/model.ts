@@ -44,6 +44,12 @@ export interface Item {
   judge?: string;
 }
 
+/** Items by group: a domain name, `dom0` (DOM0), or '' (SYSTEM) for Xen, /chosen and the ABI. */
+export type Grouped = Map<string, Item[]>;
+
+export const SYSTEM = '';
+export const DOM0 = 'dom0';
+
 export interface SourceLocation {
   file: string;
   line: number;
