@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Board } from '../boards/types.js';
 import { writeDtb } from '../devicetree/dtb.js';
-import type { Tree } from '../devicetree/tree.js';
+import type { Node, Tree } from '../devicetree/tree.js';
 import { probeGuestImage, XEN_VPL011_BASE } from '../images/probe.js';
 import { writeScriptImage } from '../images/uimage.js';
 import type { BoardFacts } from '../schema/board-facts.js';
@@ -17,6 +17,7 @@ import { chosenDtsi } from './dom0less/dtsi.js';
 import { applyEdits, overlayTree } from './dom0less/edits.js';
 import { systemDtb as makeSystemDtb } from './dom0less/system-dtb.js';
 import { defaultProbeMarker, imageConfigPath, type ResolvedImage } from './image-files.js';
+import { type EfiModule, efiPartitionFiles } from './media/efi-partition.js';
 import type { DiskRequest, FatEntry } from './media/layout.js';
 import { buildPartialDtbs } from './passthrough/partial.js';
 import { toBoardFacts } from './pipeline/board.js';
@@ -31,12 +32,22 @@ import { buildX86Outputs } from './x86/outputs.js';
 import { x86PlanJson } from './x86/plan-json.js';
 import { emitXlConfigs } from './xl/emit.js';
 
-export const OUTPUT_KINDS = ['dtb', 'uboot', 'fit', 'blob', 'xl', 'x86', 'hyperlaunch', 'disk'] as const;
+export const OUTPUT_KINDS = [
+  'dtb',
+  'uboot',
+  'fit',
+  'blob',
+  'xl',
+  'x86',
+  'hyperlaunch',
+  'disk',
+  'efi',
+] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 /** The outputs each architecture can write; `--only` outside these is a usage error. */
 export const ARCH_OUTPUTS = {
-  arm: ['dtb', 'uboot', 'fit', 'blob', 'xl', 'disk'],
+  arm: ['dtb', 'uboot', 'fit', 'blob', 'xl', 'disk', 'efi'],
   x86_64: ['x86', 'blob', 'xl', 'hyperlaunch'],
 } as const satisfies Record<string, readonly OutputKind[]>;
 
@@ -61,6 +72,7 @@ export const OUTPUT_FILES = {
   createdomainBin: 'createdomain.bin',
   planJson: 'plan.json',
   diskImg: 'disk.img',
+  efiImg: 'efi.img',
 } as const;
 
 export interface BuildInput {
@@ -118,7 +130,7 @@ export function buildSystem(input: BuildInput): BuildResult {
   const wants = (k: OutputKind) =>
     input.only
       ? input.only.has(k)
-      : (isDefault('arm', k) && configWants(config, k)) || (k === 'disk' && config.media !== undefined);
+      : (isDefault('arm', k) && configWants(config, k)) || mediaDefault(config, k);
   const header = [
     `dombuild: Xen ${config.xen.release} on ${board.name}`,
     'generated; edit the config, not this file',
@@ -221,6 +233,10 @@ export function buildSystem(input: BuildInput): BuildResult {
   if (wants('disk')) {
     const disk = diskRequest(input, dom, header, generated, fitBytes, diagnostics);
     if (disk) media.push(disk);
+  }
+  if (wants('efi')) {
+    const efi = efiRequest(input, dom, systemDtb, generated, diagnostics);
+    if (efi) media.push(efi);
   }
   if (wants('blob')) {
     // Every domain's module list, boot-time ones with their planned address, with sha256s.
@@ -327,6 +343,7 @@ function diskRequest(
     files.push({ name: names.fit, source: { kind: 'bytes', bytes: fit } });
   } else {
     const resolved = new Map(input.images.map((i) => [i.name, i]));
+    let missing = false;
     for (const img of plan.images.filter((i) => LOADED_ROLES.has(i.role))) {
       const r = resolved.get(img.name);
       const bytes = generated.get(img.name) ?? r?.generated;
@@ -335,15 +352,12 @@ function diskRequest(
       if (bytes) files.push({ name: nameOf(img), source: { kind: 'bytes', bytes }, ...at });
       else if (r?.file && !img.placeholder)
         files.push({ name: nameOf(img), source: { kind: 'file', path: r.file }, ...at });
-      else
-        diagnostics.push({
-          id: 'media-image-missing',
-          severity: 'error',
-          message: `${img.name} has no file to put on disk.img`,
-          path: configPath ?? '',
-          hint: 'name the image in the config',
-        });
+      else {
+        missing = true;
+        diagnostics.push(missingImage(img.name, 'disk', configPath, input.only));
+      }
     }
+    if (missing) return undefined;
     if (board.dtb.kind === 'file')
       files.push({
         name: names.boardDtb,
@@ -379,6 +393,105 @@ function configWants(config: Config, k: OutputKind): boolean {
   if (k === 'fit') return config.boot.fit === true;
   if (k === 'uboot') return config.boot.method === 'uboot';
   return true;
+}
+
+/**
+ * An image with no file (Xen not given yet) leaves the medium out: an error when it was asked for
+ * (--only), else a warning, as for the FIT.
+ */
+function missingImage(
+  name: string,
+  kind: 'disk' | 'efi',
+  configPath: string | undefined,
+  only: ReadonlySet<OutputKind> | undefined,
+): Diagnostic {
+  return {
+    id: 'media-image-missing',
+    severity: only?.has(kind) ? 'error' : 'warning',
+    message: `${name} has no file to put on ${kind}.img; ${kind}.img not written`,
+    path: configPath ?? '',
+    hint: 'name the image in the config',
+  };
+}
+
+/** The media a default build writes: disk.img when the config has `media:`, efi.img for Arm EFI boot. */
+function mediaDefault(config: Config, k: OutputKind): boolean {
+  // With EFI boot, media: describes efi.img; disk.img (U-Boot's) only on request.
+  if (k === 'disk') return config.media !== undefined && config.boot.method !== 'efi';
+  if (k === 'efi') return config.boot.method === 'efi';
+  return false;
+}
+
+/**
+ * efi.img for Arm EFI boot: GPT and one EFI system partition holding Xen as the removable-media
+ * boot application, its xen.cfg, the system DTB whose module nodes name their files
+ * (media/efi-partition.ts), and every module the plan loads. The plan's addresses only name the
+ * module nodes here: UEFI decides where the files go.
+ */
+function efiRequest(
+  input: BuildInput,
+  dom: Dom0lessResult,
+  systemDtb: Uint8Array,
+  generated: ReadonlyMap<string, Uint8Array>,
+  diagnostics: Diagnostic[],
+): DiskRequest | undefined {
+  const { config, plan } = input;
+  const resolved = new Map(input.images.map((i) => [i.name, i]));
+  let missing = false;
+  const source = (img: PlannedImage): FatEntry['source'] | undefined => {
+    const bytes = generated.get(img.name) ?? resolved.get(img.name)?.generated;
+    if (bytes) return { kind: 'bytes', bytes };
+    const file = resolved.get(img.name)?.file;
+    if (file && !img.placeholder) return { kind: 'file', path: file };
+    missing = true;
+    diagnostics.push(missingImage(img.name, 'efi', imageConfigPath(config, img), input.only));
+    return undefined;
+  };
+  // A module node's path inside its edit fragment, made absolute by the fragment's target.
+  const absolute = (node: Node): string => {
+    let root = node;
+    while (root.parent) root = root.parent;
+    const target = dom.edits.fragments.find((f) => f.content === root)?.target ?? '/';
+    return target === '/' ? node.path : `${target}${node.path}`;
+  };
+  const xenImg = plan.images.find((i) => i.role === 'xen');
+  const xen = xenImg && source(xenImg);
+  const modules: EfiModule[] = [];
+  for (const img of plan.images) {
+    const node = dom.modules.get(img.name);
+    if (!node) continue;
+    const src = source(img);
+    const configPath = imageConfigPath(config, img);
+    if (src)
+      modules.push({
+        node: absolute(node),
+        file: generatedFileName(img.name, img.role),
+        source: src,
+        ...(configPath !== undefined ? { configPath } : {}),
+      });
+  }
+  if (!xen || missing) return undefined;
+  const esp = efiPartitionFiles({ systemDtb, xen, modules });
+  diagnostics.push(...esp.diagnostics);
+  if (!esp.files || diagnostics.some((d) => d.severity === 'error')) return undefined;
+  const settings = config.media ?? mediaSchema.parse({});
+  return {
+    output: OUTPUT_FILES.efiImg,
+    table: 'gpt',
+    align: settings.align,
+    ...(settings.bootSize !== undefined ? { bootSize: settings.bootSize } : {}),
+    bootType: 'esp',
+    label: 'DOMBUILD',
+    files: esp.files,
+    partitions: settings.partitions.map((p, i) => ({
+      image: p.image,
+      type: p.type,
+      configPath: `media.partitions[${i}]`,
+      ...(p.size !== undefined ? { size: p.size } : {}),
+      ...(p.name !== undefined ? { name: p.name } : {}),
+    })),
+    timestamp: input.timestamp,
+  };
 }
 
 function isDefault(arch: keyof typeof DEFAULT_OUTPUTS, k: OutputKind): boolean {

@@ -110,6 +110,23 @@ export function diskBootSpec(board: Board, plan: BootPlan, outDir: string): ArmD
   return { method: 'disk', machine: machineOf(board), firmware, disk };
 }
 
+/** The UEFI firmware (EDK2) Debian's qemu-efi-aarch64 ships for QEMU's arm64 virt machine. */
+export const EDK2_QEMU_ARM64 = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
+
+/** EDK2 boots efi.img from its removable-media path, EFI/BOOT/BOOTAA64.EFI, which is Xen. */
+export function efiBootSpec(board: Board, outDir: string, firmware = EDK2_QEMU_ARM64): ArmDiskBoot {
+  const disk = join(outDir, OUTPUT_FILES.efiImg);
+  if (!existsSync(disk)) throw new QemuError('BAD_SPEC', 'the build wrote no efi.img', outDir);
+  if (!existsSync(firmware))
+    throw new QemuError(
+      'MISSING_ASSET',
+      `no UEFI firmware at ${firmware}`,
+      'firmware',
+      'apt-get install qemu-efi-aarch64',
+    );
+  return { method: 'disk', machine: machineOf(board), firmware, disk };
+}
+
 /** The dom0less domains of a system.dtb in /chosen order: Xen gives them domid 1, 2, ... */
 export function dom0lessOrder(systemDtb: Uint8Array): string[] {
   const chosen = readDtb(systemDtb).lookup('/chosen');

@@ -196,6 +196,11 @@ export function renderSchemaDocs(input: SchemaDocsInput): string {
     ...sectionTable('`boot`', pick('boot')),
     ...sectionTable('`dom0`', pick('dom0')),
     ...sectionTable('`cpupools[]`', pick('cpupools')),
+    ...sectionTable('`media`', pick('media')),
+    ...sectionTable(
+      '`media.partitions[]`',
+      ((pick('media').properties as Json).partitions as Json).items as Json,
+    ),
     ...sectionTable('`domains[]` (besides the controls below)', base),
     '## Domain controls (the feature registry)',
     '',

@@ -75,7 +75,10 @@ export function planLayout(input: PlanInput): PlanResult {
 
   const none = noPlan(board);
   if (none) return { diagnostics: [none] };
-  const method = config.boot.method;
+  // Arm EFI: UEFI allocates where Xen's EFI stub loads each module, so the addresses are not
+  // used at boot; the plan is made as for U-Boot only to check that everything fits and to name
+  // the module nodes (efi.img's tree carries no reg, media/efi-partition.ts).
+  const method = config.boot.method === 'efi' ? 'uboot' : config.boot.method;
   if (method !== 'uboot' && method !== 'direct') {
     error(
       'plan-method-unsupported',

@@ -13,7 +13,13 @@ import { type BootSpec, qemuArgv } from '../../qemu/argv.js';
 import { cacheRootFrom, locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Expectation } from '../../qemu/console.js';
 import { QemuError } from '../../qemu/errors.js';
-import { directBootSpec, diskBootSpec, domainExpectations, prepareTftpRoot } from '../../qemu/system.js';
+import {
+  directBootSpec,
+  diskBootSpec,
+  domainExpectations,
+  efiBootSpec,
+  prepareTftpRoot,
+} from '../../qemu/system.js';
 import type { Config } from '../../schema/config.js';
 import { isXenRelease } from '../../schema/releases.js';
 import { UsageError } from '../errors.js';
@@ -49,7 +55,10 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     throw new UsageError('--timeout must be 1..3600 seconds');
   const extra = parseExpect(args.expect);
   // disk: U-Boot again, but from disk.img alone; the config's plan is U-Boot's (runConfig).
+  // efi (--method efi or the config's boot.method): EDK2 from efi.img alone. Either way the
+  // medium is all QEMU is given.
   const disk = args.method === 'disk';
+  let efi = false;
   const input = await readConfigFile(file);
   // The output folder is the TFTP root: the script names every file relative to it. Made only
   // once the checks passed, and removed again whatever happens unless the run keeps it.
@@ -73,15 +82,24 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       if (board.arch !== 'arm64') return undefined; // x86: run.x86.ts boots the module list
       work = mkdtempSync(join(tmpdir(), 'dombuild-run-'));
       const outDir = join(work, 'out');
+      efi = config.boot.method === 'efi';
       return {
         hashImages: true,
         readImageBytes: false,
         bootRoot: outDir,
         outDir,
-        only: new Set(disk ? ['dtb', 'disk'] : config.boot.method === 'uboot' ? ['dtb', 'uboot'] : ['dtb']),
+        only: new Set(
+          disk
+            ? ['dtb', 'disk']
+            : efi
+              ? ['dtb', 'efi']
+              : config.boot.method === 'uboot'
+                ? ['dtb', 'uboot']
+                : ['dtb'],
+        ),
         dynamic: false,
         timestamp: 0,
-        ...(disk ? { mediaTools: hostMediaTools({ path: io.env.PATH ?? '', tmpDir: tmpdir() }) } : {}),
+        ...(disk || efi ? { mediaTools: hostMediaTools({ path: io.env.PATH ?? '', tmpDir: tmpdir() }) } : {}),
       };
     },
   });
@@ -119,9 +137,11 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     expectations = found.expectations;
     spec = disk
       ? diskBootSpec(r.board, r.plan, outDir)
-      : config.boot.method === 'direct'
-        ? directBootSpec(r.board, r.plan, outDir)
-        : prepareTftpRoot(r.board, r.plan, outDir);
+      : efi
+        ? efiBootSpec(r.board, outDir)
+        : config.boot.method === 'direct'
+          ? directBootSpec(r.board, r.plan, outDir)
+          : prepareTftpRoot(r.board, r.plan, outDir);
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
     if (e instanceof QemuError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
@@ -157,8 +177,8 @@ function runConfig(config: Config, board: Board, args: Record<string, unknown>, 
     throw new UsageError(`run boots arm64 and x86_64 boards; ${board.name} is ${board.arch}`);
   let method = (typeof args.method === 'string' ? args.method : out.boot.method) as string;
   if (method === 'disk') method = 'uboot';
-  if (method !== 'direct' && method !== 'uboot')
-    throw new UsageError(`run boots with direct, uboot or disk, not ${method}`);
+  if (method !== 'direct' && method !== 'uboot' && method !== 'efi')
+    throw new UsageError(`run boots with direct, uboot, disk or efi, not ${method}`);
   out = { ...out, boot: { ...out.boot, method } };
   if (!out.xen.image) {
     // The Debian build of the config's release, as scripts/setup-system.sh caches it, judged by

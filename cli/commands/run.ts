@@ -9,9 +9,9 @@ export const runCommand: CommandSpec = {
       .positional('config', { type: 'string', describe: 'System config (YAML)', demandOption: true })
       .option('method', {
         type: 'string',
-        choices: ['direct', 'uboot', 'disk'],
+        choices: ['direct', 'uboot', 'disk', 'efi'],
         describe:
-          "QEMU's loader, Debian's U-Boot over TFTP, or U-Boot from disk.img alone (default: the config's boot.method)",
+          "QEMU's loader, Debian's U-Boot over TFTP, U-Boot from disk.img alone, or EDK2 (UEFI) from efi.img alone (default: the config's boot.method)",
       })
       .option('timeout', {
         type: 'number',

@@ -4,6 +4,7 @@ import * as arm from './arm.js';
 import type { Check } from './check.js';
 import * as cpupools from './cpupools.js';
 import * as domains from './domains.js';
+import * as efi from './efi.js';
 import * as evtchn from './evtchn.js';
 import { gateChecks } from './gates.js';
 import * as memory from './memory.js';
@@ -74,6 +75,8 @@ export function checkTable(): readonly Check[] {
     strings.cmdlineLength,
     strings.ubootSafeStrings,
     strings.ubootLoadCommand,
+    efi.efiUbootOnly,
+    efi.efiXenCmdline,
     system.moduleCount,
     system.xenImage,
   ];

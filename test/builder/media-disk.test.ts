@@ -129,6 +129,55 @@ describe.skipIf(!gate.available)(`disk.img (${gate.reason || 'sfdisk, mtools, do
     expect(tool('sfdisk', ['--verify', disk]).status).toBe(0);
   });
 
+  it('efi.img: GPT with one ESP; Xen as BOOTAA64.EFI beside its cfg, the tree and the guests; modules named, not placed; reproducible', async () => {
+    const cfg = config('efi', 'boot: { method: efi }');
+    const out = join(work, 'out-efi');
+    const r = await runCliCaptured(['build', cfg, '-o', out, '--only', 'dtb,efi'], { cwd: work, env });
+    expect(r.code, r.stderr).toBe(0);
+    const disk = join(out, 'efi.img');
+    const again = join(work, 'out-efi-2');
+    expect(
+      (await runCliCaptured(['build', cfg, '-o', again, '--only', 'dtb,efi'], { cwd: work, env })).code,
+    ).toBe(0);
+    expect(Buffer.compare(readFileSync(disk), readFileSync(join(again, 'efi.img')))).toBe(0);
+
+    const table = JSON.parse(tool('sfdisk', ['--json', disk]).stdout) as SfdiskJson;
+    expect(table.partitiontable.label).toBe('gpt');
+    expect(table.partitiontable.partitions).toEqual([
+      expect.objectContaining({ start: 2048, type: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' }),
+    ]);
+    const esp = `${disk}@@${2048 * 512}`;
+    expect(tool('mdir', ['-i', esp, '-b', '-/', '::/']).stdout.trim().split('\n').sort()).toEqual(
+      [
+        '::/EFI/',
+        '::/EFI/BOOT/',
+        '::/EFI/BOOT/BOOTAA64.EFI',
+        '::/EFI/BOOT/BOOTAA64.cfg',
+        '::/EFI/BOOT/guest1-kernel.img',
+        '::/EFI/BOOT/guest2-kernel.img',
+        '::/EFI/BOOT/system.dtb',
+      ].sort(),
+    );
+    expect(tool('mtype', ['-i', esp, '::/EFI/BOOT/BOOTAA64.cfg']).stdout).toBe(
+      '[global]\ndefault=xen\n\n[xen]\noptions=console=dtuart dtuart=/pl011@9000000\ndtb=system.dtb\n',
+    );
+    // dtc reads the ESP's tree: every module names its file and has no reg for Xen to trust.
+    const dtb = join(work, 'esp.dtb');
+    expect(tool('mcopy', ['-n', '-i', esp, '::/EFI/BOOT/system.dtb', dtb]).status).toBe(0);
+    const dts = tool('dtc', ['-I', 'dtb', '-O', 'dts', dtb]);
+    expect(dts.status, dts.stderr).toBe(0);
+    const modules = [...dts.stdout.matchAll(/module@[0-9a-f]+ \{([^}]*)\}/g)].map((m) => m[1] as string);
+    expect(modules).toHaveLength(2);
+    for (const m of modules) {
+      expect(m).toMatch(/xen,uefi-binary = "guest[12]-kernel\.img";/);
+      expect(m).not.toMatch(/\breg =/);
+    }
+    const slice = join(work, 'esp.fat');
+    const bytes = readFileSync(disk);
+    writeFileSync(slice, bytes.subarray(2048 * 512, (2048 + table.partitiontable.partitions[0]!.size) * 512));
+    expect(tool('fsck.vfat', ['-n', slice]).status).toBe(0);
+  });
+
   it('a partition image larger than its size is an error at that field', async () => {
     const cfg = config('small', 'media: { partitions: [ { image: rootfs.img, size: 1M } ] }');
     const r = await runCliCaptured(['build', cfg, '-o', join(work, 'out-small'), '--only', 'disk'], {

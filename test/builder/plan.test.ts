@@ -157,8 +157,13 @@ describe('planLayout', () => {
 
   it('refuses methods without a memory plan and boards that cannot do the method', () => {
     expect(
-      planLayout({ config: config({ boot: { method: 'efi' } }), board, images: [] }).diagnostics[0]?.id,
+      planLayout({ config: config({ boot: { method: 'grub' } }), board, images: [] }).diagnostics[0]?.id,
     ).toBe('plan-method-unsupported');
+    // Arm EFI is planned as U-Boot is (the addresses only name the module nodes; UEFI places them).
+    const efiCfg = config({ boot: { method: 'efi' }, domains: [guest('a')] });
+    const efi = planLayout({ config: efiCfg, board, images: imagesFor(efiCfg) });
+    expect(efi.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(efi.plan?.method).toBe('uboot');
     const noQemu: Board = { ...board, qemu: undefined };
     expect(
       planLayout({ config: config({ boot: { method: 'direct' } }), board: noQemu, images: [] }).diagnostics[0]

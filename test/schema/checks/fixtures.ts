@@ -298,6 +298,20 @@ export const fixtures: Record<string, Fixture> = {
     bad: cfg({ boot: { load: 'tftpb; reset' } }),
     good: cfg({ boot: { load: 'load mmc 0:1' } }),
   },
+  'efi-uboot-only': {
+    bad: cfg({ boot: { method: 'efi', fit: true } }, { kernel: { path: 'Image', load: 'load mmc 0:2' } }),
+    good: cfg({ boot: { method: 'efi' } }, { kernel: 'Image' }),
+  },
+  'efi-xen-cmdline': {
+    bad: cfg({
+      xen: { release: '4.21', image: 'xen', cmdline: 'console=dtuart\tbootscrub=0' },
+      boot: { method: 'efi' },
+    }),
+    good: cfg({
+      xen: { release: '4.21', image: 'xen', cmdline: 'console=dtuart bootscrub=0' },
+      boot: { method: 'efi' },
+    }),
+  },
   'module-count': {
     bad: {
       ...cfg(),
