@@ -56,7 +56,7 @@ DOWNLOADS=(
   "xen-hypervisor-4.17-arm64-bookworm|xen-hypervisor-4.17-arm64:arm64|bookworm"
   "xen-hypervisor-4.20-arm64-trixie|xen-hypervisor-4.20-arm64:arm64|trixie"
   "libxen-dev-trixie|libxen-dev:amd64|trixie"
-  "linux-image-arm64-bookworm|@linux-arm64|bookworm|lib/modules"
+  "linux-image-arm64-bookworm|@linux-arm64|bookworm|usr/lib"
   "busybox-static-arm64-bookworm|busybox-static:arm64|bookworm"
   "xen-hypervisor-4.17-amd64-bookworm|xen-hypervisor-4.17-amd64:amd64|bookworm"
   "linux-image-amd64-bookworm|@linux-amd64|bookworm"
@@ -151,9 +151,16 @@ if [ "${#todo[@]}" -gt 0 ]; then
       case "$spec" in
         # A kernel package is mostly modules: keep the kernel image in boot/, and of the modules
         # only the Xen drivers a dom0 loads (drivers/xen) with the index files modprobe reads.
+        # arm64: also the upstream DTBs of the boards dombuild has presets for (test/boards/).
         linux-image-*)
+          dtbs=()
+          case "$spec" in
+            *:arm64) dtbs=('./usr/lib/linux-image-*/xilinx/zynqmp-zcu102-rev1.0.dtb'
+              './usr/lib/linux-image-*/broadcom/bcm2711-rpi-4-b.dtb') ;;
+          esac
           dpkg-deb --fsys-tarfile "$deb" |
-            tar -x -C "$DEBS/$key" --wildcards ./boot './lib/modules/*/kernel/drivers/xen' './lib/modules/*/modules.*'
+            tar -x -C "$DEBS/$key" --wildcards ./boot './lib/modules/*/kernel/drivers/xen' './lib/modules/*/modules.*' \
+              "${dtbs[@]}"
           ;;
         *) dpkg-deb -x "$deb" "$DEBS/$key" ;;
       esac
