@@ -90,12 +90,9 @@ const CHANGES: readonly (Partial<ReleaseFacts> & Pick<ReleaseFacts, 'release' | 
   { release: '4.22', date: '2026-07-29', domidAny: true },
 ];
 
-const table = Object.fromEntries(
-  CHANGES.reduce<ReleaseFacts[]>(
-    (rows, change) => [...rows, { ...(rows.at(-1) as ReleaseFacts), ...change }],
-    [FIRST],
-  ).map((r) => [r.release, r]),
-) as Record<XenRelease, ReleaseFacts>;
+const rows: ReleaseFacts[] = [FIRST];
+for (const change of CHANGES) rows.push({ ...(rows.at(-1) as ReleaseFacts), ...change });
+const table = Object.fromEntries(rows.map((r) => [r.release, r])) as Record<XenRelease, ReleaseFacts>;
 
 /** Every supported release, oldest first. */
 export const releases: readonly ReleaseFacts[] = XEN_RELEASES.map((r) => table[r]);

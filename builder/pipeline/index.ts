@@ -3,6 +3,7 @@
 // validate stops after the checks, plan after the plan, build and run after the emitters; they
 // differ only in how far they go and what they print. Each stage is a function of the previous
 // stage's value; the only I/O is reading the inputs the config names (board, Kconfig, images).
+
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -22,8 +23,8 @@ import { type ValidateOptions, validate } from '../../schema/validate.js';
 import { xenBinaryRelease } from '../../xen-formats/xen-binary.js';
 import { type BuildInput, type BuildResult, buildSystem, buildX86System } from '../emit-system.js';
 import { type ResolvedImage, resolveImages } from '../image-files.js';
-import { type MediaTools, makeMedia } from '../media/index.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
+import { type MediaTools, makeMedia } from '../media/index.js';
 import { noPlan, planLayout } from '../plan/planner.js';
 import type { BootPlan } from '../plan/types.js';
 import { boardDiagnostic, toBoardFacts } from './board.js';
