@@ -1,6 +1,8 @@
 // Memory rules: sizes Xen can encode, static banks, direct map, and fit on the board.
-import type { MemoryRange } from '../board-facts.js';
+import type { BoardFacts, MemoryRange } from '../board-facts.js';
+import type { Config } from '../config.js';
 import { formatAddress, formatSize } from '../units.js';
+import { frameTableBytes, p2mPoolBytes, XEN_MEMORY, type XenMemoryFacts } from '../xen-memory.js';
 import { defineCheck, domainRule, eachDomain } from './check.js';
 
 export const PAGE = 0x1000n;
@@ -155,17 +157,15 @@ export const p2mPoolSize = defineCheck({
 
 export const boardRam = defineCheck({
   id: 'board-ram',
-  title: 'Domains fit in the board RAM; static banks lie in RAM and outside reserved ranges',
-  ref: 'xen-dt-bindings.md §5 rules 2, 24',
+  title:
+    'Domains fit in the board RAM with what Xen takes for itself (frame table, P2M pools, its image and heap); static banks lie in RAM and outside reserved ranges',
+  ref: 'xen-dt-bindings.md §5 rules 2, 24; schema/xen-memory.ts (Xen functions per term)',
   needs: [staticMemAligned],
   run(ctx) {
     const b = ctx.board;
     // No banks: the board's RAM is unknown (an inline x86 board given no memory), not zero.
     if (!b || b.ramBanks.length === 0) return;
-    const total = b.ramBanks.reduce((a, r) => a + r.size, 0n);
-    let used = ctx.config.dom0?.memory ?? 0n;
     for (const [d, i] of eachDomain(ctx.config)) {
-      if (d.boot) used += d.memory;
       d.staticMemory?.forEach((r, j) => {
         if (!inside(r, b.ramBanks))
           ctx.report(
@@ -186,13 +186,108 @@ export const boardRam = defineCheck({
           );
       });
     }
-    if (used > total)
-      ctx.report(
-        ['domains'],
-        `domains need ${formatSize(used)} of RAM but ${b.name} has ${formatSize(total)}`,
-        {
-          hint: "lower the domains' memory or pick a board with more RAM",
-        },
-      );
+    const fit = xenRamFit(ctx.config, b, XEN_MEMORY[ctx.release]);
+    if (!fit || fit.short <= 0n) return;
+    const at = fit.reportAt;
+    const what = `${fit.heapDomains} domain(s) built at boot ask for ${formatSize(fit.domainBytes)}; Xen needs ${formatSize(fit.xenBytes)} for itself (frame table ${formatSize(fit.frameTable)}, P2M pools ${formatSize(fit.p2m)}, its image, heap and boot modules ${formatSize(fit.fixed)}); ${b.name} has ${formatSize(fit.supply)} for them: ${formatSize(fit.short)} short`;
+    if (at === undefined) {
+      ctx.report(['domains'], what, { hint: "lower the domains' memory or pick a board with more RAM" });
+      return;
+    }
+    const d = ctx.config.domains[at]!;
+    ctx.report(['domains', at, 'memory'], what, {
+      hint:
+        fit.maxForReported > 0n
+          ? `at most ${formatSize(fit.maxForReported)} is left for ${d.name} (boot modules larger than a few KiB, e.g. a Linux kernel, come off that too)`
+          : `nothing is left for ${d.name}: lower the other domains' memory or pick a board with more RAM`,
+    });
   },
 });
+
+interface RamFit {
+  supply: bigint;
+  domainBytes: bigint;
+  frameTable: bigint;
+  p2m: bigint;
+  fixed: bigint;
+  xenBytes: bigint;
+  short: bigint;
+  heapDomains: number;
+  /** The last boot-time domain whose memory comes from Xen's heap (not static banks). */
+  reportAt: number | undefined;
+  /** The largest memory that domain could have with everything else unchanged. */
+  maxForReported: bigint;
+}
+
+/**
+ * Xen allocates every boot-time domain's memory (static banks aside) from its heap, after the frame
+ * table and with the boot modules still in RAM; each domain also gets a P2M pool. The heap is the
+ * board's RAM (or xen.staticHeap when given) minus reserved ranges, static banks and shared-memory
+ * host ranges.
+ */
+function xenRamFit(config: Config, b: BoardFacts, m: XenMemoryFacts): RamFit | undefined {
+  let lowest = b.ramBanks[0]!.base;
+  let highest = 0n;
+  let ram = 0n;
+  for (const r of b.ramBanks) {
+    if (r.base < lowest) lowest = r.base;
+    if (r.base + r.size > highest) highest = r.base + r.size;
+    ram += r.size;
+  }
+  let supply = config.xen.staticHeap ? config.xen.staticHeap.reduce((a, r) => a + r.size, 0n) : ram;
+  if (!config.xen.staticHeap) {
+    for (const r of b.reserved ?? []) supply -= r.size;
+    const shm = new Set<string>();
+    for (const d of config.domains) {
+      for (const r of d.staticMemory ?? []) supply -= r.size;
+      for (const s of d.sharedMemory ?? []) {
+        if (s.host === undefined || shm.has(s.id)) continue;
+        shm.add(s.id);
+        supply -= s.size;
+      }
+    }
+  }
+  const cpus = Math.max(1, b.cpuIds.length);
+  const asks: { memory: bigint; vcpus: number; p2mPool?: bigint; index?: number }[] = [];
+  if (config.dom0) asks.push({ memory: config.dom0.memory ?? 0n, vcpus: config.dom0.vcpus ?? cpus });
+  config.domains.forEach((d, i) => {
+    if (!d.boot) return;
+    const a: (typeof asks)[number] = { memory: d.staticMemory ? 0n : d.memory, vcpus: d.vcpus ?? 1 };
+    if (d.p2mPool !== undefined) a.p2mPool = d.p2mPool;
+    if (!d.staticMemory) a.index = i;
+    asks.push(a);
+  });
+  if (asks.length === 0) return undefined;
+  const pool = (a: (typeof asks)[number], memory = a.memory) => p2mPoolBytes(m, memory, a.vcpus, a.p2mPool);
+  const frameTable = frameTableBytes(m, lowest, highest);
+  const p2m = asks.reduce((n, a) => n + pool(a), 0n);
+  const domainBytes = asks.reduce((n, a) => n + a.memory, 0n);
+  const xenBytes = frameTable + p2m + m.fixedBytes;
+  const short = domainBytes + xenBytes - supply;
+  const reported = [...asks].reverse().find((a) => a.index !== undefined);
+  let maxForReported = 0n;
+  if (reported) {
+    // The largest whole MiB for this domain: its P2M pool grows with it, so search.
+    const rest = short - reported.memory - pool(reported);
+    let lo = 0n;
+    let hi = supply / MIB + 1n;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (rest + mid * MIB + pool(reported, mid * MIB) <= 0n) lo = mid;
+      else hi = mid;
+    }
+    maxForReported = rest + lo * MIB + pool(reported, lo * MIB) <= 0n ? lo * MIB : 0n;
+  }
+  return {
+    supply,
+    domainBytes,
+    frameTable,
+    p2m,
+    fixed: m.fixedBytes,
+    xenBytes,
+    short,
+    heapDomains: asks.length,
+    reportAt: reported?.index,
+    maxForReported,
+  };
+}
