@@ -53,13 +53,22 @@ export const XEN_MEMORY: Readonly<Record<XenRelease, XenMemoryFacts>> = {
   '4.22': MEASURED,
 };
 
+/** For architectures the terms above were not taken for: only the domains' memory counts. */
+export const NO_XEN_TERMS: XenMemoryFacts = {
+  pageInfoBytes: 0n,
+  p2mPagesPerVcpu: 0n,
+  p2mPagesPerMiB: 0n,
+  p2mPagesFixed: 0n,
+  fixedBytes: 0n,
+};
+
 const PAGE = 0x1000n;
 const roundUp = (v: bigint, to: bigint) => ((v + to - 1n) / to) * to;
 
 /** setup_frametable_mappings(): the frame table for RAM from `lowest` to `highest` (exclusive). */
 export function frameTableBytes(m: XenMemoryFacts, lowest: bigint, highest: bigint): bigint {
   const bytes = ((highest - lowest) / PAGE) * m.pageInfoBytes;
-  return roundUp(bytes, bytes < 32n * MIB ? 2n * MIB : 32n * MIB);
+  return bytes === 0n ? 0n : roundUp(bytes, bytes < 32n * MIB ? 2n * MIB : 32n * MIB);
 }
 
 /** domain_p2m_pages(): a domain's P2M pool, unless the config sets it (p2mPool). */

@@ -2,7 +2,13 @@
 import type { BoardFacts, MemoryRange } from '../board-facts.js';
 import type { Config } from '../config.js';
 import { formatAddress, formatSize } from '../units.js';
-import { frameTableBytes, p2mPoolBytes, XEN_MEMORY, type XenMemoryFacts } from '../xen-memory.js';
+import {
+  frameTableBytes,
+  NO_XEN_TERMS,
+  p2mPoolBytes,
+  XEN_MEMORY,
+  type XenMemoryFacts,
+} from '../xen-memory.js';
 import { defineCheck, domainRule, eachDomain } from './check.js';
 
 export const PAGE = 0x1000n;
@@ -186,7 +192,8 @@ export const boardRam = defineCheck({
           );
       });
     }
-    const fit = xenRamFit(ctx.config, b, XEN_MEMORY[ctx.release]);
+    // The terms are Arm64 Xen's; elsewhere only the domains' own memory is compared.
+    const fit = xenRamFit(ctx.config, b, ctx.arch === 'arm64' ? XEN_MEMORY[ctx.release] : NO_XEN_TERMS);
     if (!fit || fit.short <= 0n) return;
     const at = fit.reportAt;
     const what = `${fit.heapDomains} domain(s) built at boot ask for ${formatSize(fit.domainBytes)}; Xen needs ${formatSize(fit.xenBytes)} for itself (frame table ${formatSize(fit.frameTable)}, P2M pools ${formatSize(fit.p2m)}, its image, heap and boot modules ${formatSize(fit.fixed)}); ${b.name} has ${formatSize(fit.supply)} for them: ${formatSize(fit.short)} short`;
@@ -248,17 +255,25 @@ function xenRamFit(config: Config, b: BoardFacts, m: XenMemoryFacts): RamFit | u
     }
   }
   const cpus = Math.max(1, b.cpuIds.length);
-  const asks: { memory: bigint; vcpus: number; p2mPool?: bigint; index?: number }[] = [];
-  if (config.dom0) asks.push({ memory: config.dom0.memory ?? 0n, vcpus: config.dom0.vcpus ?? cpus });
+  // `memory` is what comes from the heap (not static banks); the P2M pool follows the whole size.
+  const asks: { memory: bigint; size: bigint; vcpus: number; p2mPool?: bigint; index?: number }[] = [];
+  if (config.dom0) {
+    const memory = config.dom0.memory ?? 0n;
+    asks.push({ memory, size: memory, vcpus: config.dom0.vcpus ?? cpus });
+  }
   config.domains.forEach((d, i) => {
     if (!d.boot) return;
-    const a: (typeof asks)[number] = { memory: d.staticMemory ? 0n : d.memory, vcpus: d.vcpus ?? 1 };
+    const a: (typeof asks)[number] = {
+      memory: d.staticMemory ? 0n : d.memory,
+      size: d.memory,
+      vcpus: d.vcpus ?? 1,
+    };
     if (d.p2mPool !== undefined) a.p2mPool = d.p2mPool;
     if (!d.staticMemory) a.index = i;
     asks.push(a);
   });
   if (asks.length === 0) return undefined;
-  const pool = (a: (typeof asks)[number], memory = a.memory) => p2mPoolBytes(m, memory, a.vcpus, a.p2mPool);
+  const pool = (a: (typeof asks)[number], size = a.size) => p2mPoolBytes(m, size, a.vcpus, a.p2mPool);
   const frameTable = frameTableBytes(m, lowest, highest);
   const p2m = asks.reduce((n, a) => n + pool(a), 0n);
   const domainBytes = asks.reduce((n, a) => n + a.memory, 0n);
