@@ -32,6 +32,41 @@ describe('partial DTB', () => {
     expect(t.lookup('/gic')!.prop('interrupt-controller')).toBeDefined();
   });
 
+  it('marks devices no IOMMU translates for with xen,force-assign-without-iommu, and only those', () => {
+    const host = baseTree();
+    // ff020000 is behind an IOMMU (the phandle is never followed: Xen's handle_passthrough_prop
+    // asks only whether the device is protected).
+    host.lookup('/soc/serial@ff020000')!.setProp('iommus', value.u32(1, 0x10));
+    const diags: Diagnostic[] = [];
+    const t = partialTree(dom(['/soc/serial@ff010000', '/soc/serial@ff020000']), 'p', host, diags)!;
+    expect(t.lookup('/passthrough/serial@23000000')!.prop('xen,force-assign-without-iommu')).toBeDefined();
+    expect(t.lookup('/passthrough/serial@23001000')!.prop('xen,force-assign-without-iommu')).toBeUndefined();
+  });
+
+  it('gives MMIO ranges as nodes with reg, xen,reg and the force flag (Xen needs it without xen,path)', () => {
+    const d = {
+      name: 'g',
+      boot: true,
+      passthrough: {
+        iomem: [
+          { host: 0x9010000n, size: 0x1000n, guest: 0x24000000n },
+          { host: 0x9040000n, size: 0x2000n },
+        ],
+      },
+    } as unknown as Domain;
+    const diags: Diagnostic[] = [];
+    const t = partialTree(d, 'p', baseTree(), diags)!;
+    expect(diags).toEqual([]);
+    const a = t.lookup('/passthrough/iomem@24000000')!;
+    expect(read.cellGroups(a.prop('reg')!, 2)).toEqual([0x24000000n, 0x1000n]);
+    expect(read.cellGroups(a.prop('xen,reg')!, 2)).toEqual([0x9010000n, 0x1000n, 0x24000000n]);
+    expect(a.prop('xen,force-assign-without-iommu')).toBeDefined();
+    expect(a.prop('xen,path')).toBeUndefined();
+    // no guest address: the host's
+    const b = t.lookup('/passthrough/iomem@9040000')!;
+    expect(read.cellGroups(b.prop('xen,reg')!, 2)).toEqual([0x9040000n, 0x2000n, 0x9040000n]);
+  });
+
   it('maps 1:1 for a direct-mapped domain', () => {
     const diags: Diagnostic[] = [];
     const t = partialTree(dom(['/soc/serial@ff020000'], true), 'p', baseTree(), diags)!;
