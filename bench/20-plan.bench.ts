@@ -1,6 +1,7 @@
 // Start-up cost of `dombuild boards` and `dombuild plan examples/minimal.yaml --json` against an
-// empty `node -e ''`, whole processes in the same run, plus the planner alone on 2 and 64 guests
-// in-process (it must stay linear and negligible next to process start).
+// empty `node -e ''`, whole processes interleaved in the same run (median wall and peak RSS),
+// plus the planner alone on 2 and 64 guests in-process (it must stay linear and negligible next
+// to process start).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { qemuVirtBoard } from '../boards/qemu-virt.js';
 import type { ResolvedImage } from '../builder/image-files.js';
 import { planLayout } from '../builder/plan/planner.js';
 import { type Config, configSchema } from '../schema/config.js';
+import { reportTimings, timeInterleaved } from './measure.js';
 import type { Report } from './run.js';
 
 export const title = 'plan and boards start-up vs empty node; planner scaling';
@@ -19,17 +21,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-
-function time(args: string[], runs: number, env: NodeJS.ProcessEnv): number {
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore', env });
-    out.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
-  }
-  return median(out);
 }
 
 function plannerMs(guests: number): number {
@@ -70,15 +61,25 @@ export default async function (report: Report): Promise<void> {
   const cache = mkdtempSync(join(tmpdir(), 'dombuild-bench-plan-'));
   try {
     const env = { ...process.env, DOMBUILD_CACHE: cache };
-    const runs = 9;
-    time(['bin/dombuild.js', 'plan', 'examples/minimal.yaml', '--json'], 1, env); // fills the DTB cache
-    const empty = time(['-e', ''], runs, env);
-    const boards = time(['bin/dombuild.js', 'boards'], runs, env);
-    const plan = time(['bin/dombuild.js', 'plan', 'examples/minimal.yaml', '--json'], runs, env);
-    report(`node -e '': ${empty.toFixed(0)} ms (median of ${runs})`);
-    report(`dombuild boards: ${boards.toFixed(0)} ms, ratio ${(boards / empty).toFixed(2)}x`);
-    report(
-      `dombuild plan examples/minimal.yaml --json: ${plan.toFixed(0)} ms, ratio ${(plan / empty).toFixed(2)}x`,
+    const bin = `${root}bin/dombuild.js`;
+    // Fills the DTB cache before anything is timed.
+    spawnSync(bin, ['plan', 'examples/minimal.yaml', '--json'], { cwd: root, env, stdio: 'ignore' });
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
+    report(`${rounds} interleaved rounds, whole processes`);
+    reportTimings(
+      report,
+      timeInterleaved(
+        [
+          { label: "node -e ''", argv: [process.execPath, '-e', ''], env },
+          { label: 'dombuild boards', argv: [bin, 'boards'], env },
+          {
+            label: 'dombuild plan examples/minimal.yaml --json',
+            argv: [bin, 'plan', 'examples/minimal.yaml', '--json'],
+            env,
+          },
+        ],
+        rounds,
+      ),
     );
     const two = plannerMs(2);
     const many = plannerMs(64);
