@@ -11,6 +11,24 @@ function overlaps(a: MemoryRange, b: MemoryRange): boolean {
   return a.base < b.base + b.size && b.base < a.base + a.size;
 }
 
+/**
+ * What Xen's Arm guest memory map already uses (xen/include/public/arch-arm.h: GUEST_GICV3_GICD_BASE
+ * to the end of GUEST_GICV3_GICR0, GUEST_VPCI_ECAM_BASE (4.20), GUEST_ACPI_BASE, GUEST_PL011_BASE, GUEST_GNTTAB_BASE,
+ * GUEST_MAGIC_BASE, GUEST_RAM0/1) and the window the build packs passthrough.devices into
+ * (builder/passthrough/partial.ts).
+ */
+const GUEST_MAP: (MemoryRange & { what: string })[] = [
+  { base: 0x0300_1000n, size: 0x0101_f000n, what: 'GIC' },
+  { base: 0x1000_0000n, size: 0x1000_0000n, what: 'vPCI ECAM' },
+  { base: 0x2000_0000n, size: 0x0200_0000n, what: 'ACPI tables' },
+  { base: 0x2200_0000n, size: 0x1000n, what: 'vpl011' },
+  { base: 0x2300_0000n, size: 0x1000_0000n, what: 'passthrough.devices window' },
+  { base: 0x3800_0000n, size: 0x0100_0000n, what: 'grant table' },
+  { base: 0x3900_0000n, size: 0x0100_0000n, what: 'magic pages' },
+  { base: 0x4000_0000n, size: 0xc000_0000n, what: 'RAM (GUEST_RAM0)' },
+  { base: 0x02_0000_0000n, size: 0xfe_0000_0000n, what: 'RAM (GUEST_RAM1)' },
+];
+
 export const passthroughNoIommu = defineCheck({
   id: 'passthrough-no-iommu',
   severity: 'warning',
@@ -60,6 +78,15 @@ export const passthroughBoard = defineCheck({
           );
           return;
         }
+        const taken = d.directMap
+          ? undefined
+          : GUEST_MAP.find((x) => overlaps(x, { base: guest, size: r.size }));
+        if (taken)
+          ctx.report(
+            at,
+            `guest address ${formatAddress(guest)}+${formatSize(r.size)} overlaps the guest's ${taken.what} (${formatAddress(taken.base)}+${formatSize(taken.size)}); Xen would map the device over it`,
+            { hint: 'give a guest address in a free part of the guest map, e.g. 0x04020000..0x10000000' },
+          );
         const ram = b?.ramBanks.find((x) => overlaps(x, { base: r.host, size: r.size }));
         if (ram)
           ctx.report(

@@ -30,7 +30,7 @@ const PL031_IDS = '31 10 14 00 0d f0 05 b1';
 const GPIO_GUEST = PASSTHROUGH_WINDOW.start;
 /** The RTC by MMIO range, mapped at a guest address of our choosing. */
 const RTC_HOST = 0x0901_0000n;
-const RTC_GUEST = 0x2400_0000n;
+const RTC_GUEST = 0x0500_0000n;
 
 function system(release: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'dombuild-pt-e2e-'));
