@@ -48,3 +48,32 @@ export function junitXml(suites: JunitSuite[]): string {
   out.push(`<testsuites tests="${tests}" failures="${failures}">`, ...body, '</testsuites>', '');
   return out.join('\n');
 }
+
+/** A testcase judged by something other than the console monitor (a dom0's census, xl's result). */
+export interface JunitCase {
+  name: string;
+  /** Why it failed; absent when it passed. */
+  failure?: string;
+}
+
+/** One suite of the given cases, with the run's console as its output. */
+export function junitCasesXml(suite: string, cases: readonly JunitCase[], result: RunResult): string {
+  const failures = cases.filter((c) => c.failure !== undefined).length;
+  const time = result.durationSeconds.toFixed(3);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites tests="${cases.length}" failures="${failures}">`,
+    `  <testsuite name="${esc(suite)}" tests="${cases.length}" failures="${failures}" errors="0" time="${time}">`,
+    ...cases.flatMap((c) => [
+      `    <testcase classname="${esc(suite)}" name="${esc(c.name)}" time="${time}">`,
+      ...(c.failure === undefined
+        ? []
+        : [`      <failure message="${esc(c.failure)}" type="verdict">${esc(c.failure)}</failure>`]),
+      '    </testcase>',
+    ]),
+    `    <system-out>${esc(result.console)}</system-out>`,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -91,6 +91,36 @@ export async function bootAndReport(job: BootJob): Promise<number> {
     writeFileSync(resolve(io.cwd, args.junit), junitXml([{ name: `${basename(file)} (${method})`, result }]));
   }
 
+  if (args.json === true) {
+    // The same document a toolstack run prints; without a dom0 reading Xen's census, only what
+    // the console showed is known of each domain.
+    const doc = {
+      format: 'dombuild-run',
+      version: 1,
+      file,
+      ok: result.ok,
+      domains: result.domains.map((d) => ({
+        domain: d.domain,
+        path: d.domain === 'dom0' ? 'dom0' : 'boot',
+        up: d.met,
+        problem: d.met ? null : (result.reason ?? 'expectation not met'),
+        fields: [],
+        mismatches: [],
+      })),
+    };
+    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    if (!result.ok) io.stderr(`dombuild: FAILED: ${result.reason}\n`);
+  } else {
+    printBootTable(io, result, expectations);
+  }
+  const keep = args.keep === true || !result.ok;
+  if (keep) io.stdout(`build folder and console log kept: ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
+  return result.ok ? 0 : 1;
+}
+
+/** The human report: one row per domain, then the verdict (or why it failed). */
+function printBootTable(io: CliIO, result: RunResult, expectations: readonly Expectation[]): void {
   const rows = [
     ['domain', 'up', 'first output', 'up after'],
     ...result.domains.map((d) => [
@@ -111,7 +141,6 @@ export async function bootAndReport(job: BootJob): Promise<number> {
       )
       .join('\n')}\n`,
   );
-  const keep = args.keep === true || !result.ok;
   if (result.ok) {
     io.stdout(`all ${result.domains.length} domains up in ${result.durationSeconds.toFixed(2)} s\n`);
   } else if (xenSilent(result)) {
@@ -124,9 +153,6 @@ export async function bootAndReport(job: BootJob): Promise<number> {
       if (wanted.length > 0) io.stdout(`  ${d.domain} never printed ${wanted.join(' or ')}\n`);
     }
   }
-  if (keep) io.stdout(`build folder and console log kept: ${work}\n`);
-  else rmSync(work, { recursive: true, force: true });
-  return result.ok ? 0 : 1;
 }
 
 /** Xen's console lines start with "(XEN)"; a run without one never reached Xen's console. */

@@ -59,6 +59,9 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   // medium is all QEMU is given.
   const disk = args.method === 'disk';
   let efi = false;
+  // A dom0 on Arm runs Xen's toolstack (run.toolstack.ts) unless --expect dom0 says the config's
+  // own dom0 is to be judged by what it prints.
+  let toolstack = false;
   const input = await readConfigFile(file);
   // The output folder is the TFTP root: the script names every file relative to it. Made only
   // once the checks passed, and removed again whatever happens unless the run keeps it.
@@ -77,9 +80,14 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       else if (e.kind === 'kconfig')
         io.stderr(`dombuild: checking against the Xen build's Kconfig ${e.path}\n`);
     },
-    adjust: (config, board) => runConfig(config, board, args, io),
+    adjust: (config, board) => {
+      const out = runConfig(config, board, args, io);
+      toolstack = board.arch === 'arm64' && out.dom0 !== undefined && !extra.has('dom0');
+      return toolstack ? withToolstackDom0(out, io) : out;
+    },
     outputs: (config, board) => {
-      if (board.arch !== 'arm64') return undefined; // x86: run.x86.ts boots the module list
+      // x86: run.x86.ts boots the module list; a toolstack dom0: run.toolstack.ts builds twice.
+      if (board.arch !== 'arm64' || toolstack) return undefined;
       work = mkdtempSync(join(tmpdir(), 'dombuild-run-'));
       const outDir = join(work, 'out');
       efi = config.boot.method === 'efi';
@@ -107,6 +115,14 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   if (config && r.board?.arch === 'x86_64' && r.reached === 'plan') {
     const { runX86 } = await import('./run.x86.js');
     return runX86({ args, io, file, config, board: r.board, diagnostics: r.diagnostics, extra, timeout });
+  }
+  if (config && toolstack && r.reached === 'plan') {
+    printDiagnostics(
+      io,
+      r.diagnostics.filter((d) => !RUN_HANDLES.has(d.id)),
+    );
+    const { runToolstack } = await import('./run.toolstack.js');
+    return runToolstack({ args, io, file, text: input.text, config, extra, timeout });
   }
   const built = r.built;
   if (!config || !r.plan || !r.board || !built || r.reached !== 'emit' || work === undefined) {
@@ -161,6 +177,25 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
 }
 
 /**
+ * What the checks see of a toolstack run: dom0 runs Debian's cached kernel (the initramfs carries
+ * that kernel's Xen drivers) with dombuild's toolstack initramfs, which is made only at boot.
+ */
+function withToolstackDom0(config: Config, io: CliIO): Config {
+  if (!config.dom0) return config;
+  let kernel: string;
+  try {
+    kernel = locateAsset(cacheRootFrom(io.env, io.env.HOME ?? homedir()), 'linux-arm64').path;
+  } catch (e) {
+    if (!(e instanceof QemuError)) throw e;
+    throw new UsageError(
+      `no Linux kernel for the toolstack dom0: ${e.message}${e.hint ? ` (${e.hint})` : ''}`,
+    );
+  }
+  const { ramdisk: _dropped, ...dom0 } = config.dom0;
+  return { ...config, dom0: { ...dom0, kernel: { kind: 'file', path: kernel } } };
+}
+
+/**
  * The config run boots: --xen-release, and on Arm the boot method (--method, else the config's)
  * and, when the config names no Xen, Debian's build of its release from the cache.
  */
@@ -180,6 +215,12 @@ function runConfig(config: Config, board: Board, args: Record<string, unknown>, 
   if (method !== 'direct' && method !== 'uboot' && method !== 'efi')
     throw new UsageError(`run boots with direct, uboot, disk or efi, not ${method}`);
   out = { ...out, boot: { ...out.boot, method } };
+  const needs = board.qemu?.xenOptions;
+  if (needs && !out.xen.cmdline.split(/\s+/).includes(needs)) {
+    // What the emulated machine needs of Xen (board.qemu.xenOptions), said where it is added.
+    io.stderr(`dombuild: adding "${needs}" to Xen's command line for QEMU's ${board.name} model\n`);
+    out = { ...out, xen: { ...out.xen, cmdline: `${out.xen.cmdline} ${needs}`.trim() } };
+  }
   if (!out.xen.image) {
     // The Debian build of the config's release, as scripts/setup-system.sh caches it, judged by
     // that build's own .config: a config's xen.kconfig describes some other build of Xen.

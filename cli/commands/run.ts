@@ -18,7 +18,13 @@ export const runCommand: CommandSpec = {
         default: 120,
         describe: 'Seconds before the boot is judged failed',
       })
-      .option('junit', { type: 'string', describe: 'Write a JUnit XML report here' })
+      .option('junit', { type: 'string', describe: 'Write a JUnit XML report here (a testcase per domain)' })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "Print each domain's verdict as JSON: how it was created, whether it came up, and with a dom0, Xen's census field by field (declared, observed, mismatches)",
+      })
       .option('log', { type: 'string', describe: 'Write the full console log here' })
       .option('keep', {
         type: 'boolean',
@@ -43,6 +49,10 @@ export const runCommand: CommandSpec = {
           'FOR TESTS: --no-validate reports the checks as warnings and boots anyway, to see what real Xen does with a bad tree',
       })
       .example('$0 run examples/minimal.yaml', 'both probe guests up, on the cached Xen 4.17')
-      .example('$0 run sys.yaml --method uboot --junit report.xml', 'through U-Boot, with a CI report'),
+      .example('$0 run sys.yaml --method uboot --junit report.xml', 'through U-Boot, with a CI report')
+      .example(
+        '$0 run examples/dom0-runtime.yaml --json',
+        "dom0 runs Xen's toolstack, xl-creates the boot: false domains, and Xen's census is compared with the config",
+      ),
   run: async (args, io) => (await import('./run.run.js')).runRun(args, io),
 };

@@ -77,6 +77,8 @@ async function build(
   only: OutputKind[],
 ): Promise<PipelineResult & { config: Config }> {
   const xen = locateAsset(input.cacheRoot, xenAssetId(input.release, 'arm64')).path;
+  // The initramfs carries the Xen drivers of Debian's cached kernel: dom0 must run that kernel.
+  const kernel = locateAsset(input.cacheRoot, 'linux-arm64').path;
   const r = await runPipeline({
     text: input.text,
     file: input.file,
@@ -90,7 +92,11 @@ async function build(
         ...config,
         xen: { ...config.xen, release: input.release, image: { kind: 'file', path: xen } },
         boot: { ...config.boot, method: 'direct' },
-        dom0: { ...config.dom0, ramdisk: { kind: 'file', path: dom0Ramdisk } },
+        dom0: {
+          ...config.dom0,
+          kernel: { kind: 'file', path: kernel },
+          ramdisk: { kind: 'file', path: dom0Ramdisk },
+        },
       };
     },
     outputs: () => ({

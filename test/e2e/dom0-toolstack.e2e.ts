@@ -3,6 +3,7 @@
 // `build` writes, then reads the census (xl list/-l/-c, vcpu-list, cpupool-list, xenstore-ls,
 // Xen's debug-key dumps), which must equal the config field by field. Booted through the library,
 // on Debian's Xen 4.17 and 4.20 under QEMU.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -15,10 +16,11 @@ import {
 } from '../../qemu/dom0/boot.js';
 import { DOM0_MARKER } from '../../qemu/dom0/records.js';
 import type { ToolstackVerdict } from '../../qemu/dom0/verdicts.js';
+import { dombuild } from './helpers/cli.js';
 import { stageExamples } from './helpers/examples.js';
 import { bootGate, CACHE, tempDir } from './helpers/system.js';
 
-const gate = bootGate(['qemu-system-aarch64', 'setpriv']);
+const gate = bootGate(['qemu-system-aarch64', 'setpriv', 'xmllint']);
 const boot = gate.available ? test.serial : test.serial.skip;
 
 const RELEASES = ['4.17', '4.20'] as const;
@@ -74,46 +76,61 @@ function explain(v: ToolstackVerdict, r: ToolstackBootResult): string {
 
 for (const release of RELEASES) {
   boot(
-    `Xen ${release}: examples/dom0-runtime.yaml — dom0, a boot-time guest and two guests xl creates in dom0, with zero census mismatches`,
+    `Xen ${release}: dombuild run examples/dom0-runtime.yaml --json --junit — dom0, a boot-time guest and two guests xl creates in dom0, each with its verdict and creation path, zero census mismatches`,
     async (t) => {
       const dir = stageExamples('dom0-toolstack');
       t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-      const file = join(dir, 'dom0-runtime.yaml');
-      const { r, verdict } = await bootIt(t, {
-        text: readFileSync(file, 'utf8'),
-        file,
-        configDir: dir,
+      const junit = join(dir, 'report.xml');
+      // No flag but the release: the dom0's default expectation is its own final report.
+      const r = await dombuild([
+        'run',
+        join(dir, 'dom0-runtime.yaml'),
+        '--xen-release',
         release,
-      });
-      t.true(r.run.ok, explain(verdict, r));
-      t.true(verdict.ok, explain(verdict, r));
-      t.deepEqual(verdict.mismatches, []);
+        '--json',
+        '--junit',
+        junit,
+        '--quiet',
+        '--timeout',
+        '280',
+      ]);
+      const kept = /kept: (\S+)$/m.exec(r.err)?.[1];
+      if (kept?.includes('dombuild-run-')) t.teardown(() => rmSync(kept, { recursive: true, force: true }));
+      t.is(r.code, 0, `${r.out}\n${r.err.slice(-2000)}`);
+      const doc = JSON.parse(r.out) as {
+        ok: boolean;
+        domains: {
+          domain: string;
+          path: string;
+          up: boolean;
+          fields: { field: string; ok: boolean }[];
+          mismatches: unknown[];
+        }[];
+      };
+      t.true(doc.ok);
       t.deepEqual(
-        verdict.comparisons.map((c) => [c.domain, c.path]),
+        doc.domains.map((d) => [d.domain, d.path, d.up, d.mismatches.length]),
         [
-          ['dom0', 'dom0'],
-          ['boottime', 'boot'],
-          ['runtime1', 'xl'],
-          ['runtime2', 'xl'],
+          ['dom0', 'dom0', true, 0],
+          ['boottime', 'boot', true, 0],
+          ['runtime1', 'xl', true, 0],
+          ['runtime2', 'xl', true, 0],
         ],
       );
-      t.deepEqual(
-        verdict.runtime.map((v) => [v.domain, v.created]),
-        [
-          ['runtime1', true],
-          ['runtime2', true],
-        ],
-      );
-      // runtime1 has a vpl011: xenconsoled's log of it holds what the probe printed.
-      t.true(verdict.runtime[0]?.markerSeen);
-      for (const c of verdict.comparisons) {
-        t.true(c.matched.includes('present'), c.domain);
-        if (c.path !== 'dom0') {
+      for (const d of doc.domains) {
+        const fields = d.fields.filter((f) => f.ok).map((f) => f.field);
+        t.true(fields.includes('present'), d.domain);
+        if (d.path !== 'dom0')
           t.true(
-            c.matched.includes('vcpus') && c.matched.includes('max-memory') && c.matched.includes('affinity'),
+            fields.includes('vcpus') && fields.includes('max-memory') && fields.includes('affinity'),
+            d.domain,
           );
-        }
       }
+      // A testcase per domain, none failed; xmllint judges the XML.
+      const xml = readFileSync(junit, 'utf8');
+      t.is([...xml.matchAll(/<testcase /g)].length, 4);
+      t.false(xml.includes('<failure'));
+      t.is(spawnSync('xmllint', ['--noout', junit]).status, 0);
     },
   );
 
