@@ -72,6 +72,8 @@ export interface QemuEmulation {
   direct?: QemuDirectBoot;
   /** The U-Boot build that runs this machine (Debian's u-boot-qemu path). */
   ubootBinary?: string;
+  /** Xen options the emulated machine needs, which `run` adds to the command line. */
+  xenOptions?: string;
 }
 
 /** Where the board's device tree comes from. */

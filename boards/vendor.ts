@@ -28,6 +28,22 @@ export function zcu102Board(dtbPath?: string): Board {
       scriptCapacity: 1n * MiB,
       relocationSize: UBOOT_RELOCATION_ESTIMATE,
     },
+    // QEMU's model (docs/zcu102-qemu.md): 2 GiB, because QEMU's loader rewrites the tree's
+    // /memory as one bank from 0, and at 4 GiB that bank would cover the hole above 2 GiB where the
+    // model has no RAM;
+    // one CPU, because Xen stops bringing up the third. Its generic Arm loader places Xen, the
+    // stub and the DTB as on the virt machine.
+    qemu: {
+      binary: 'qemu-system-aarch64',
+      args: ['-machine', 'xlnx-zcu102,virtualization=on', '-m', '2G', '-audiodev', 'none,id=snd0'],
+      direct: {
+        ramBase: 0n,
+        stubSize: 0x28n,
+        textOffsetFloor: 0x1000n,
+        dtbAddress: 128n * MiB,
+      },
+      xenOptions: 'maxcpus=1',
+    },
     dtb: dtbPath
       ? { kind: 'file', path: dtbPath }
       : {
