@@ -28,7 +28,7 @@ export const buildCommand: CommandSpec = {
       .option('only', {
         type: 'string',
         describe:
-          "Comma-separated outputs (plan.json is always written). Arm: dtb (system.dtb, chosen.dtsi/.dtbo), uboot (boot.source/.scr), fit (boot.itb), blob (createdomain.bin), xl (xl/<domain>.cfg and the probe images they name); default all five, boot.itb only when every image is on disk. x86_64: x86 (grub.cfg, xen.cfg), blob, xl, hyperlaunch; default x86,blob,xl. Another arch's output is a usage error",
+          "Comma-separated outputs (plan.json is always written). Arm: dtb (system.dtb, chosen.dtsi/.dtbo), uboot (boot.source/.scr), fit (boot.itb), blob (createdomain.bin), xl (xl/<domain>.cfg and the probe images they name), disk (disk.img: partition table and FAT boot partition for U-Boot), efi (efi.img: GPT and EFI system partition for boot.method efi); default all five, boot.itb only when every image is on disk, disk.img when the config has media:, efi.img with boot.method efi. x86_64: x86 (grub.cfg, xen.cfg), blob, xl, hyperlaunch; default x86,blob,xl. Another arch's output is a usage error",
       })
       .option('hyperlaunch', {
         type: 'boolean',

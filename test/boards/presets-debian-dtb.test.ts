@@ -123,6 +123,10 @@ describe.skipIf(!ready)(
       expect(board.ram.map((b) => ({ start: b.start, size: b.size }))).toEqual(banks);
       expect(stdoutPath(file)).toBe('/axi/serial@ff000000');
       expect(board.console).toBe('/axi/serial@ff000000');
+      // disk.img's script loads from U-Boot's mmc 0: the tree's mmc0 alias, the enabled SD controller.
+      expect(board.uboot?.diskDevice).toBe('mmc 0');
+      expect(fdtget(file, '/aliases', 'mmc0')).toBe('/axi/mmc@ff170000');
+      expect(fdtget(file, '/axi/mmc@ff170000', 'status')).toBe('okay');
     });
 
     it("rpi4: GIC-400, four CPUs; the preset's banks fill the tree's empty /memory below the peripherals; console is the tree's stdout UART", async () => {
