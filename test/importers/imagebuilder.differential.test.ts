@@ -4,11 +4,10 @@
 // same to Xen: the same domains, modules (by kind, size and bootargs), properties and values, with
 // load addresses, node names and phandle numbers normalised away.
 //
-// ImageBuilder is not a Debian package and the CI machine reaches only Debian and npm, so the
-// judge is opt-in where no ImageBuilder can be had: it runs where $IMAGEBUILDER names a checkout or
-// a git directory ($IMAGEBUILDER_REF picks a branch), and outside CI also from the fetch tool's
-// mirror. When $IMAGEBUILDER is set, a checkout or tool that is not there fails the file, under CI
-// or not; under CI without $IMAGEBUILDER the suite says it was not asked for. A fixture using a
+// ImageBuilder is not a Debian package and the CI machine reaches only Debian and npm, so this
+// judge is its own suite, outside `npm test`: `npm run test:imagebuilder` runs it where
+// $IMAGEBUILDER names a checkout or a git directory ($IMAGEBUILDER_REF picks a branch), or from
+// the fetch tool's mirror; asked for, a checkout or tool that is not there fails it. A fixture using a
 // variable the checked-out revision does not read (the Xilinx mirror stops at 2023.2) is not judged
 // by that revision, and the test says which.
 import { spawnSync } from 'node:child_process';
@@ -21,7 +20,7 @@ import { importImageBuilderConfig, knownVariableNames } from '../../importers/im
 import { parseImageBuilderConfig } from '../../importers/imagebuilder/parse.js';
 import { importedConfigYaml } from '../../importers/imagebuilder/yaml.js';
 import { runCliCaptured } from '../support/cli.js';
-import { inCI, requireTools } from '../support/tools.js';
+import { requireTools } from '../support/tools.js';
 import { applyUbootFdtScript, checkoutImageBuilder, decompile, dom0lessModel } from './imagebuilder-judge.js';
 import { FIXTURES, stage } from './stage.js';
 
@@ -73,13 +72,10 @@ function sortKeys(x: unknown): unknown {
 const work = mkdtempSync(join(tmpdir(), 'dombuild-ib-judge-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 mkdirSync(join(work, 'imagebuilder'));
-const asked = process.env.IMAGEBUILDER !== undefined && process.env.IMAGEBUILDER !== '';
-const checkout =
-  inCI && !asked
-    ? 'not asked for: set IMAGEBUILDER to an ImageBuilder checkout to run the judge (CI cannot fetch one)'
-    : checkoutImageBuilder(join(work, 'imagebuilder'), process.env);
-if (typeof checkout === 'string' && asked)
-  throw new Error(`IMAGEBUILDER=${process.env.IMAGEBUILDER}: ${checkout}`);
+const checkout = checkoutImageBuilder(join(work, 'imagebuilder'), process.env);
+// This suite runs only when asked for: no ImageBuilder is a failure, never a skip.
+if (typeof checkout === 'string')
+  throw new Error(`no ImageBuilder to judge with (${checkout}); set IMAGEBUILDER to a checkout`);
 // Only a run that will use ImageBuilder needs its tools (requireTools fails under CI when one is missing).
 const tools =
   typeof checkout === 'string'
