@@ -5,7 +5,7 @@
 // on two machines write the same bytes.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 export interface ToolRun {
   /** Exit status; null when the tool could not be started (`missing`) or was killed. */
@@ -34,6 +34,12 @@ export const MEDIA_TOOLS = [
   { command: 'sfdisk', package: 'fdisk' },
 ] as const;
 
+/**
+ * Debian installs mkfs.vfat and sfdisk in /usr/sbin, which is not on a normal user's PATH; they
+ * need no privilege on a plain file, so they are looked for there too.
+ */
+export const SBIN = ['/usr/sbin', '/sbin'];
+
 export interface HostToolsOptions {
   /** PATH to find the tools in. */
   path: string;
@@ -48,7 +54,7 @@ export function hostMediaTools(opts: HostToolsOptions): MediaTools {
         // MTOOLSRC keeps the user's ~/.mtoolsrc out; MTOOLS_SKIP_CHECK lets mtools accept a file
         // system whose geometry is not a floppy's.
         const env = {
-          PATH: opts.path,
+          PATH: [opts.path, ...SBIN].filter(Boolean).join(delimiter),
           MTOOLSRC: '/dev/null',
           TZ: 'UTC',
           LC_ALL: 'C',

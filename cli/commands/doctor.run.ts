@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SBIN } from '../../builder/media/tools.js';
 import {
   ASSET_IDS,
   type AssetId,
@@ -14,6 +15,7 @@ import {
   UBOOT_QEMU_ARM64,
 } from '../../qemu/assets.js';
 import { QemuError } from '../../qemu/errors.js';
+import { EDK2_QEMU_ARM64 } from '../../qemu/system.js';
 import type { CliIO } from '../io.js';
 
 export interface DoctorItem {
@@ -56,6 +58,27 @@ const TOOLS: ToolCheck[] = [
     purpose: 'judge boot.scr and FIT images',
     versionArgs: ['-V'],
     version: /version\s+(\S+)/,
+  },
+  {
+    cmd: 'mkfs.vfat',
+    pkg: 'dosfstools',
+    purpose: 'the FAT partitions of disk.img and efi.img',
+    versionArgs: ['--help'],
+    version: /mkfs\.fat\s+(\S+)/,
+  },
+  {
+    cmd: 'mcopy',
+    pkg: 'mtools',
+    purpose: 'fill disk.img and efi.img without mounting them',
+    versionArgs: ['--version'],
+    version: /mtools\)\s+(\S+)/,
+  },
+  {
+    cmd: 'sfdisk',
+    pkg: 'fdisk',
+    purpose: 'the partition tables of disk.img and efi.img',
+    versionArgs: ['--version'],
+    version: /util-linux\s+(\S+)/,
   },
   {
     cmd: 'qemu-system-aarch64',
@@ -111,7 +134,8 @@ function which(cmd: string, pathVar: string): string | undefined {
 
 export function doctorReport(env: CliIO['env']): DoctorItem[] {
   const items: DoctorItem[] = [];
-  const pathVar = env.PATH ?? '';
+  // The media tools are found in /usr/sbin even off PATH, as `build` finds them (builder/media/tools.ts).
+  const pathVar = [env.PATH ?? '', ...SBIN].filter(Boolean).join(delimiter);
   for (const t of TOOLS) {
     const path = which(t.cmd, pathVar);
     const item: DoctorItem = { name: t.cmd, purpose: t.purpose, present: path !== undefined };
@@ -134,6 +158,14 @@ export function doctorReport(env: CliIO['env']): DoctorItem[] {
   if (uboot.present) uboot.path = UBOOT_QEMU_ARM64;
   else uboot.fix = 'sudo apt-get install -y u-boot-qemu';
   items.push(uboot);
+  const edk2: DoctorItem = {
+    name: 'QEMU_EFI.fd (EDK2, arm64)',
+    purpose: '`dombuild run --method efi`',
+    present: existsSync(EDK2_QEMU_ARM64),
+  };
+  if (edk2.present) edk2.path = EDK2_QEMU_ARM64;
+  else edk2.fix = 'sudo apt-get install -y qemu-efi-aarch64';
+  items.push(edk2);
 
   const cacheRoot = cacheRootFrom(env, env.HOME ?? homedir());
   const fix = setupScript();
