@@ -178,6 +178,25 @@ describe.skipIf(!gate.available)(`disk.img (${gate.reason || 'sfdisk, mtools, do
     expect(tool('fsck.vfat', ['-n', slice]).status).toBe(0);
   });
 
+  it('boot.fit: the boot partition holds boot.scr and boot.itb only, and the script loads the FIT from it', async () => {
+    const cfg = config('fit', 'boot: { fit: true }\nmedia: {}');
+    const disk = await build(cfg, join(work, 'out-fit'));
+    const fat = `${disk}@@${2048 * 512}`;
+    expect(tool('mdir', ['-i', fat, '-b', '::/']).stdout.trim().split('\n').sort()).toEqual([
+      '::/boot.itb',
+      '::/boot.scr',
+    ]);
+    expect(tool('mtype', ['-i', fat, '::/boot.scr']).stdout).toMatch(
+      /^load virtio 0:1 0x[0-9a-f]+ 'boot\.itb' /m,
+    );
+    // mkimage reads the FIT back: Xen, both guests and the DTB, each with its hash.
+    const itb = join(work, 'boot.itb');
+    expect(tool('mcopy', ['-n', '-i', fat, '::/boot.itb', itb]).status).toBe(0);
+    const listing = tool('mkimage', ['-l', itb]);
+    expect(listing.status, listing.stderr).toBe(0);
+    expect((listing.stdout.match(/^ Image \d+ /gm) ?? []).length).toBe(4);
+  });
+
   it('a partition image larger than its size is an error at that field', async () => {
     const cfg = config('small', 'media: { partitions: [ { image: rootfs.img, size: 1M } ] }');
     const r = await runCliCaptured(['build', cfg, '-o', join(work, 'out-small'), '--only', 'disk'], {
