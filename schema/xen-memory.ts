@@ -33,6 +33,12 @@ export interface XenMemoryFacts {
   p2mPagesFixed: bigint;
   /** Xen's image, its boot-time heap and small boot modules (measured, see above). */
   fixedBytes: bigint;
+  /**
+   * Boot modules already inside fixedBytes: the measured systems' probe kernels (well under 1 KiB
+   * each). The plan counts only the modules beyond this, so the measured systems plan exactly as
+   * they booted.
+   */
+  modulesInFixedBytes: bigint;
 }
 
 const MIB = 0x100000n;
@@ -43,6 +49,7 @@ const MEASURED: XenMemoryFacts = {
   p2mPagesPerMiB: 1n,
   p2mPagesFixed: 128n,
   fixedBytes: 2n * MIB,
+  modulesInFixedBytes: 64n * 1024n,
 };
 
 export const XEN_MEMORY: Readonly<Record<XenRelease, XenMemoryFacts>> = {
@@ -61,6 +68,7 @@ export const NO_XEN_TERMS: XenMemoryFacts = {
   p2mPagesPerMiB: 0n,
   p2mPagesFixed: 0n,
   fixedBytes: 0n,
+  modulesInFixedBytes: 0n,
 };
 
 const PAGE = 0x1000n;

@@ -222,6 +222,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       board,
       images: imgs.images,
       boardDtbSize: BigInt((result.boardDtb as Uint8Array).length),
+      unchecked: input.unchecked === true,
     });
     add(planned.diagnostics);
     if (!planned.plan) return result;

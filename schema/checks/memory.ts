@@ -195,28 +195,38 @@ export const boardRam = defineCheck({
     // The terms are Arm64 Xen's; elsewhere only the domains' own memory is compared.
     const fit = xenRamFit(ctx.config, b, ctx.arch === 'arm64' ? XEN_MEMORY[ctx.release] : NO_XEN_TERMS);
     if (!fit || fit.short <= 0n) return;
-    const at = fit.reportAt;
-    const what = `${fit.heapDomains} domain(s) built at boot ask for ${formatSize(fit.domainBytes)}; Xen needs ${formatSize(fit.xenBytes)} for itself (frame table ${formatSize(fit.frameTable)}, P2M pools ${formatSize(fit.p2m)}, its image, heap and boot modules ${formatSize(fit.fixed)}); ${b.name} has ${formatSize(fit.supply)} for them: ${formatSize(fit.short)} short`;
-    if (at === undefined) {
-      ctx.report(['domains'], what, { hint: "lower the domains' memory or pick a board with more RAM" });
-      return;
-    }
-    const d = ctx.config.domains[at]!;
-    ctx.report(['domains', at, 'memory'], what, {
-      hint:
-        fit.maxForReported > 0n
-          ? `at most ${formatSize(fit.maxForReported)} is left for ${d.name} (boot modules larger than a few KiB, e.g. a Linux kernel, come off that too)`
-          : `nothing is left for ${d.name}: lower the other domains' memory or pick a board with more RAM`,
+    const said = ramFitMessage(fit, b.name, ctx.config);
+    ctx.report(fit.reportAt === undefined ? ['domains'] : ['domains', fit.reportAt, 'memory'], said.message, {
+      hint: said.hint,
     });
   },
 });
 
-interface RamFit {
+/** What a RamFit that is short says, and the hint with how much is left for the domain it names. */
+export function ramFitMessage(fit: RamFit, board: string, config: Config): { message: string; hint: string } {
+  const modules = fit.modules > 0n ? `, boot modules ${formatSize(fit.modules)}` : '';
+  const message = `${fit.heapDomains} domain(s) built at boot ask for ${formatSize(fit.domainBytes)}; Xen needs ${formatSize(fit.xenBytes)} for itself (frame table ${formatSize(fit.frameTable)}, P2M pools ${formatSize(fit.p2m)}, its image, heap and small modules ${formatSize(fit.fixed)}${modules}); ${board} has ${formatSize(fit.supply)} for them: ${formatSize(fit.short)} short`;
+  if (fit.reportAt === undefined)
+    return { message, hint: "lower the domains' memory or pick a board with more RAM" };
+  const name = config.domains[fit.reportAt]!.name;
+  const later =
+    fit.modules > 0n ? '' : ' (boot modules larger than a few KiB, e.g. a Linux kernel, come off that too)';
+  return {
+    message,
+    hint:
+      fit.maxForReported > 0n
+        ? `at most ${formatSize(fit.maxForReported)} is left for ${name}${later}`
+        : `nothing is left for ${name}: lower the other domains' memory or pick a board with more RAM`,
+  };
+}
+
+export interface RamFit {
   supply: bigint;
   domainBytes: bigint;
   frameTable: bigint;
   p2m: bigint;
   fixed: bigint;
+  modules: bigint;
   xenBytes: bigint;
   short: bigint;
   heapDomains: number;
@@ -232,7 +242,13 @@ interface RamFit {
  * board's RAM (or xen.staticHeap when given) minus reserved ranges, static banks and shared-memory
  * host ranges.
  */
-function xenRamFit(config: Config, b: BoardFacts, m: XenMemoryFacts): RamFit | undefined {
+export function xenRamFit(
+  config: Config,
+  b: BoardFacts,
+  m: XenMemoryFacts,
+  /** Boot modules beyond the few KiB the measured fixed term holds (the plan knows them). */
+  moduleBytes = 0n,
+): RamFit | undefined {
   let lowest = b.ramBanks[0]!.base;
   let highest = 0n;
   let ram = 0n;
@@ -277,7 +293,7 @@ function xenRamFit(config: Config, b: BoardFacts, m: XenMemoryFacts): RamFit | u
   const frameTable = frameTableBytes(m, lowest, highest);
   const p2m = asks.reduce((n, a) => n + pool(a), 0n);
   const domainBytes = asks.reduce((n, a) => n + a.memory, 0n);
-  const xenBytes = frameTable + p2m + m.fixedBytes;
+  const xenBytes = frameTable + p2m + m.fixedBytes + moduleBytes;
   const short = domainBytes + xenBytes - supply;
   const reported = [...asks].reverse().find((a) => a.index !== undefined);
   let maxForReported = 0n;
@@ -299,6 +315,7 @@ function xenRamFit(config: Config, b: BoardFacts, m: XenMemoryFacts): RamFit | u
     frameTable,
     p2m,
     fixed: m.fixedBytes,
+    modules: moduleBytes,
     xenBytes,
     short,
     heapDomains: asks.length,

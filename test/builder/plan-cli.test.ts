@@ -81,9 +81,10 @@ describe('dombuild plan', () => {
   });
 
   it('--board overrides the config board', async () => {
-    const r = await run(['plan', 'sys.yaml', '--json', '--board', 'qemu-virt-arm64:ram=256M,gic=2']);
+    // 512M: two 128M domains and what Xen takes for itself (board-ram) fit; 256M would not.
+    const r = await run(['plan', 'sys.yaml', '--json', '--board', 'qemu-virt-arm64:ram=512M,gic=2']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).board.ram).toEqual([{ start: '0x40000000', size: '0x10000000' }]);
+    expect(JSON.parse(r.stdout).board.ram).toEqual([{ start: '0x40000000', size: '0x20000000' }]);
   });
 
   it('--board zcu102 --board-dtb: RAM and reserved ranges from the vendor DTB, U-Boot at the top of bank 0', async () => {

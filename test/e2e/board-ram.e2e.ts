@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { probeGuestImage } from '../../images/probe.js';
 import { dombuild, removeKept } from './helpers/cli.js';
 import { bootGate } from './helpers/system.js';
 
@@ -98,4 +99,58 @@ for (const release of ['4.17', '4.20']) {
     t.is(over.code, 1);
     t.regex(readFileSync(log, 'utf8'), /Failed to allocate requested domain memory/);
   });
+}
+
+// The boot modules stay in RAM until every domain is built, so the plan (which knows their sizes)
+// counts them (plan-xen-ram): with a 32 MiB kernel the largest size is 32 MiB lower (1976 MiB, as
+// measured), and 1 MiB more, forced through with --no-validate, panics.
+for (const release of ['4.17', '4.20']) {
+  boot(
+    `Xen ${release}: with a 32 MiB kernel the largest size the plan allows boots; 1 MiB more panics`,
+    async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'dombuild-ram-e2e-'));
+      made.push(dir);
+      const kernel = new Uint8Array(32 * 1024 * 1024);
+      kernel.set(probeGuestImage({ marker: 'big up' }));
+      writeFileSync(join(dir, 'k32.img'), kernel);
+      const cfg = (mib: number) => {
+        const file = join(dir, `k32-${mib}.yaml`);
+        writeFileSync(
+          file,
+          `xen:\n  release: "${release}"\n  cmdline: "console=dtuart dtuart=/pl011@9000000 bootscrub=0"\nboard: qemu-virt-arm64\nboot: { method: direct }\ndomains:\n  - { name: big, kernel: k32.img, memory: ${mib}M, vcpus: 1, vpl011: true }\n`,
+        );
+        return file;
+      };
+      const plans = async (mib: number) => (await dombuild(['plan', cfg(mib), '--json'])).code === 0;
+      let lo = 1024;
+      let hi = 2048;
+      t.true(await plans(lo));
+      t.false(await plans(hi));
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (await plans(mid)) lo = mid;
+        else hi = mid;
+      }
+      t.is(lo, 1976);
+      const r = await dombuild(['run', cfg(lo), '--timeout', '60', '--quiet', '--expect', 'big=/big up/']);
+      removeKept(r);
+      t.is(r.code, 0, r.out.slice(-2000));
+      const log = join(dir, 'refused.log');
+      const over = await dombuild([
+        'run',
+        cfg(hi),
+        '--timeout',
+        '60',
+        '--quiet',
+        '--no-validate',
+        '--log',
+        log,
+        '--expect',
+        'big=/big up/',
+      ]);
+      removeKept(over);
+      t.is(over.code, 1);
+      t.regex(readFileSync(log, 'utf8'), /Failed to allocate requested domain memory/);
+    },
+  );
 }
