@@ -130,17 +130,7 @@ function printBootTable(io: CliIO, result: RunResult, expectations: readonly Exp
       d.secondsToMet === undefined ? '-' : `${d.secondsToMet.toFixed(2)} s`,
     ]),
   ];
-  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  io.stdout(
-    `${rows
-      .map((r) =>
-        r
-          .map((cell, c) => cell.padEnd(widths[c] as number))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n')}\n`,
-  );
+  printColumns(io, rows);
   if (result.ok) {
     io.stdout(`all ${result.domains.length} domains up in ${result.durationSeconds.toFixed(2)} s\n`);
   } else if (xenSilent(result)) {
@@ -168,6 +158,17 @@ export const XEN_SILENT_CAUSES =
   "    missing what the tree needs (validate with that build's .config: xen.kconfig, or a .config beside\n" +
   '    xen.image)\n' +
   '  - the boot loader never handed over to Xen (see the console log for U-Boot errors)\n';
+
+/** Rows of cells as aligned columns, the first row the header. */
+export function printColumns(io: CliIO, rows: readonly (readonly string[])[]): void {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd();
+  io.stdout(`${rows.map(line).join('\n')}\n`);
+}
 
 /** What a domain's console was searched for: a quoted text or a /regex/. */
 function showMatch(match: string | RegExp): string {

@@ -17,6 +17,7 @@ import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { printDiagnostics } from '../print-diagnostics.js';
 import { interruptible } from '../signals.js';
+import { printColumns } from './run.boot.js';
 
 const TOOLSTACK_RELEASES: readonly string[] = ['4.17', '4.20'];
 
@@ -180,15 +181,5 @@ function printTable(io: CliIO, verdicts: DomainVerdict[]): void {
       v.problem ?? '',
     ]),
   ];
-  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  io.stdout(
-    `${rows
-      .map((r) =>
-        r
-          .map((cell, c) => cell.padEnd(widths[c] as number))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n')}\n`,
-  );
+  printColumns(io, rows);
 }
