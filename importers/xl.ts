@@ -70,6 +70,9 @@ const ARCH_HINTS: ReadonlyMap<string, Arch> = (() => {
   return out;
 })();
 
+/** xl's `builder` values and the `type` each one means. */
+const BUILDER_TYPES: Readonly<Record<string, 'hvm' | 'pv'>> = { hvm: 'hvm', generic: 'pv' };
+
 export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImportResult {
   const file = opts.file ?? 'xl.cfg';
   const diagnostics: Diagnostic[] = [];
@@ -168,6 +171,41 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
     to('name', 'name');
   }
   if (arch !== 'x86_64' && ctx.get('type') === 'pvh') taken.add('type');
+  // `builder` is xl's spelling of `type` before Xen 4.10, still read: "hvm" is HVM, "generic" PV,
+  // and xl refuses a config whose builder and type disagree.
+  const builder = str('builder');
+  if (builder !== undefined) {
+    const t = BUILDER_TYPES[builder];
+    const given = ctx.get('type');
+    if (t === undefined) {
+      report(
+        {
+          id: 'xl-import-value',
+          severity: 'warning',
+          message: `builder "${builder}": xl reads hvm or generic; not imported`,
+        },
+        'builder',
+      );
+      left.set('builder', { reason: 'invalid', message: 'xl reads hvm or generic' });
+    } else if (given !== undefined && given !== t) {
+      report(
+        {
+          id: 'xl-import-builder-type',
+          severity: 'error',
+          message: `builder "${builder}" contradicts type "${String(given)}"; xl refuses such a config`,
+          hint: 'keep type and drop builder',
+        },
+        'builder',
+      );
+    } else if (given === undefined && arch === 'x86_64') {
+      domain.type = t;
+      to('builder', 'type');
+    } else if (given === undefined) {
+      left.set('builder', { reason: 'invalid', message: `an ${arch} domain is always PVH to xl` });
+    } else {
+      to('builder', 'type');
+    }
+  }
   domain.boot = false;
   const kernel = str('kernel');
   if (kernel !== undefined) {
@@ -285,6 +323,9 @@ export function importXlConfig(text: string, opts: XlImportOptions = {}): XlImpo
 function guessArch(values: ReadonlyMap<string, { value: XlValue }>): Arch {
   const t = values.get('type')?.value;
   if (t === 'pv' || t === 'hvm') return 'x86_64';
+  // HVM and (builder's "generic") PV exist on x86 only; Arm guests are PVH to xl.
+  const b = values.get('builder')?.value;
+  if (typeof b === 'string' && b in BUILDER_TYPES) return 'x86_64';
   const hinted = new Set<Arch>();
   for (const k of values.keys()) {
     const a = ARCH_HINTS.get(k);

@@ -3,7 +3,7 @@
 // param), which the emitters, the params parser, the gate checks and docs/schema.md loop over.
 // Facts: reference/xen-dt-bindings.md §1–§3, §8; reference/createdomain-abi.md §3; anchors.md §2.3.
 import { z } from 'zod';
-import { address, fileRef, nodeName, numberList, size } from './fields.js';
+import { address, filePath, fileRef, nodeName, numberList, size } from './fields.js';
 import type { Arch, XenRelease } from './releases.js';
 
 /** How a control appears on the dom0less domain node (or as its children). */
@@ -138,6 +138,11 @@ export interface Feature<K extends string = string, S extends z.ZodType = z.ZodT
   createdomain?: readonly CreatedomainEncoding[];
   xl?: XlEncoding;
   param?: ParamEncoding;
+  /**
+   * No boot-time builder on any arch has it (dom0less on Arm, the multiboot modules and hyperlaunch
+   * on x86): a domain with `boot: true` is refused, x86 included.
+   */
+  runtimeOnly?: true;
   /** Whether the guest can observe the control (the probe guest reports these). */
   guestVisible: boolean;
   /** The ImageBuilder variable(s) this replaces, for parity (anchors.md §2.3). */
@@ -231,6 +236,62 @@ const passthrough = z
       .max(64)
       .optional()
       .describe('Interrupts routed 1:1 (xl irqs)'),
+  })
+  .strict();
+
+// A virtual disk as xl-disk-configuration(5) defines it. The image is a file on the build host that
+// dom0 reads from the guests' folder (like the kernel); xl's own spellings are kept for the values.
+const disk = z
+  .object({
+    // xl's disk parser drops a trailing comma and surrounding blanks from target= (probed with
+    // xlu_disk_parse), so such a name would reach xl as another file.
+    image: filePath('Disk image')
+      .regex(/^[^\s,](.*[^\s,])?$/, {
+        message: 'xl cannot name a disk image that starts or ends with a comma or a blank',
+      })
+      .describe("Raw or qcow image file; carried to the guests' folder on dom0 and named as xl target="),
+    vdev: z
+      .string()
+      .regex(/^(xvd[a-z]{1,3}|hd[a-z]|sd[a-z]{1,3})$/, {
+        message: 'a whole-disk virtual device name such as xvda, hdb or sdc',
+      })
+      .describe('Virtual device the guest sees (xl vdev), e.g. xvda'),
+    format: z
+      .enum(['raw', 'qcow', 'qcow2'])
+      .default('raw')
+      .describe('Image format (xl format=); qcow and qcow2 need the qdisk backend'),
+    access: z.enum(['rw', 'ro']).default('rw').describe('rw or ro (xl access=)'),
+    backend: z
+      .enum(['phy', 'qdisk'])
+      .optional()
+      .describe('xl backendtype=: phy (xen-blkback, a raw image through a loop device) or qdisk (QEMU)'),
+  })
+  .strict()
+  .refine((d) => d.format === 'raw' || d.backend !== 'phy', {
+    message: 'xen-blkback (backend phy) serves raw images only; qcow and qcow2 need backend qdisk',
+    path: ['backend'],
+  });
+
+// A network interface as xl-network-configuration(5) defines it.
+const vif = z
+  .object({
+    mac: z
+      .string()
+      .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, { message: 'six hex pairs separated by ":"' })
+      .optional()
+      .describe("Guest MAC address (xl mac=); default: xl picks one in Xen's 00:16:3e range"),
+    bridge: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,15}$/, { message: 'a Linux interface name, 1 to 15 characters' })
+      .optional()
+      .describe("Bridge in dom0 the backend interface joins (xl bridge=); default: xl's, xenbr0"),
+    script: z
+      .string()
+      .regex(/^[A-Za-z0-9_./-]{1,255}$/, { message: 'a script name or an absolute path' })
+      .optional()
+      .describe(
+        'Hotplug script that connects the backend (xl script=): a name under /etc/xen/scripts (vif-bridge, vif-route, vif-nat) or an absolute path; default vif-bridge',
+      ),
   })
   .strict();
 
@@ -819,6 +880,32 @@ export const features = [
     guestVisible: false,
     imagebuilder: 'DOMU_DRIVER_DOMAIN',
     ref: 'xl.cfg(5) driver_domain',
+  }),
+  feature({
+    key: 'disks',
+    title: 'Virtual disks [{ image, vdev, format, access, backend }] (xl disk; run-time domains only)',
+    example: [{ image: 'guest.img', vdev: 'xvda' }],
+    schema: z.array(disk).min(1).max(26).optional(),
+    xenDefault: { text: 'none' },
+    arches: ALL,
+    since: '4.17',
+    xl: { key: 'disk', kind: 'custom' },
+    runtimeOnly: true,
+    guestVisible: true,
+    ref: 'xl-disk-configuration(5)',
+  }),
+  feature({
+    key: 'vifs',
+    title: 'Network interfaces [{ mac, bridge, script }] (xl vif; run-time domains only)',
+    example: [{ bridge: 'xenbr0' }],
+    schema: z.array(vif).min(1).max(16).optional(),
+    xenDefault: { text: 'none' },
+    arches: ALL,
+    since: '4.17',
+    xl: { key: 'vif', kind: 'custom' },
+    runtimeOnly: true,
+    guestVisible: true,
+    ref: 'xl-network-configuration(5)',
   }),
 ] as const;
 

@@ -98,7 +98,13 @@ function emitXlDomain(
   const arch = xlArch(config, opts.arch);
   const release = config.xen.release;
   const at = (key: string, sub?: string) => `domains[${index}].${key}${sub ? `.${sub}` : ''}`;
-  const ctx: EncodeContext = { arch, release, domain: d, problems: [] };
+  const ctx: EncodeContext = {
+    arch,
+    release,
+    domain: d,
+    problems: [],
+    guestPath: (file) => guestPath(opts, file),
+  };
   const before = diags.length;
   const settings: XlSetting[] = [{ key: 'name', value: d.name, style: 'string' }];
   for (const s of ARCH_FIXED[arch] ?? []) settings.push({ ...s });

@@ -30,6 +30,8 @@ export interface EncodeContext {
   release: XenRelease;
   domain: Domain;
   problems: XlProblem[];
+  /** Where a file the config names lives on dom0 (xl target=); default: the path as written. */
+  guestPath?: (file: string) => string;
 }
 
 export interface DecodeContext {
@@ -212,12 +214,164 @@ interface CustomHandler {
 }
 
 type Passthrough = NonNullable<Domain['passthrough']>;
+type Disks = NonNullable<Domain['disks']>;
+type Vifs = NonNullable<Domain['vifs']>;
 type Affinity = NonNullable<Domain['vcpuAffinity']>;
 
 const hexPages = (bytes: bigint) => (bytes >> PAGE_SHIFT).toString(16);
 
+/** The items of a list-valued xl key as strings, or undefined (with a problem) for nested lists. */
+function stringItems(ctx: DecodeContext, key: string): string[] | undefined {
+  const v = ctx.get(key);
+  if (v === undefined) return undefined;
+  const items = typeof v === 'string' ? [v] : v;
+  if (!items.every((i): i is string => typeof i === 'string')) {
+    ctx.problems.push({
+      id: 'xl-import-value',
+      severity: 'warning',
+      message: `${key}: nested lists; not imported`,
+    });
+    return undefined;
+  }
+  return [...items];
+}
+
+/**
+ * One DISKSPEC of xl-disk-configuration(5): keyed parameters, positional ones (target, format,
+ * vdev, access, in that order) and flags, where a keyed `target=` takes the rest of the string,
+ * commas included. Returns the parts, or why the item is not imported.
+ */
+export function parseDiskSpec(spec: string): { keys: Map<string, string>; flags: string[] } | string {
+  const keys = new Map<string, string>();
+  const flags: string[] = [];
+  const positional = ['target', 'format', 'vdev', 'access'];
+  let rest = spec;
+  let pos = 0;
+  while (rest.length > 0) {
+    const lead = rest.replace(/^\s+/, '');
+    if (/^target=/.test(lead)) {
+      keys.set('target', lead.slice('target='.length));
+      break;
+    }
+    const comma = rest.indexOf(',');
+    const item = (comma < 0 ? rest : rest.slice(0, comma)).trim();
+    rest = comma < 0 ? '' : rest.slice(comma + 1);
+    const eq = item.indexOf('=');
+    if (eq > 0) {
+      keys.set(item.slice(0, eq).trim(), item.slice(eq + 1).trim());
+      continue;
+    }
+    // Flags xl knows by name; anything else fills the next positional slot (empty ones included).
+    if (/^(cdrom|discard|no-discard|direct-io-safe|colo)$/.test(item)) {
+      flags.push(item);
+      continue;
+    }
+    if (pos >= positional.length) return `"${item}" after target, format, vdev and access`;
+    if (item !== '') keys.set(positional[pos]!, item);
+    pos++;
+  }
+  return { keys, flags };
+}
+
 /** Structured controls that span several xl keys, keyed by the registry's xl key. */
 const CUSTOM: Readonly<Record<string, CustomHandler>> = {
+  // Disks as keyed DISKSPECs with target= last: a keyed target may hold commas, a positional one
+  // may not, and xl reads the keyed form the same whatever the order of the others.
+  disk: {
+    encode(v, ctx) {
+      const items = (v as Disks).map((d) => {
+        const parts = [`format=${d.format}`, `vdev=${d.vdev}`, `access=${d.access}`];
+        if (d.backend) parts.push(`backendtype=${d.backend}`);
+        parts.push(`target=${ctx.guestPath ? ctx.guestPath(d.image) : d.image}`);
+        return parts.join(', ');
+      });
+      return [{ key: 'disk', value: items, style: 'string' }];
+    },
+    decode(ctx) {
+      const specs = stringItems(ctx, 'disk');
+      if (!specs) return undefined;
+      const out: Record<string, string>[] = [];
+      for (const spec of specs) {
+        const p = parseDiskSpec(spec);
+        const skip = (why: string) =>
+          ctx.problems.push({
+            id: 'xl-import-value',
+            severity: 'warning',
+            message: `disk "${spec}": ${why}; not imported`,
+          });
+        if (typeof p === 'string') {
+          skip(p);
+          continue;
+        }
+        const known = new Set(['target', 'format', 'vdev', 'access', 'backendtype']);
+        const other = [...p.keys.keys()].filter((k) => !known.has(k));
+        if (p.flags.length > 0 || other.length > 0) {
+          skip(`${[...p.flags, ...other].join(', ')} has no dombuild field`);
+          continue;
+        }
+        const target = p.keys.get('target');
+        const vdev = p.keys.get('vdev');
+        if (!target || !vdev) {
+          skip('no target or no vdev');
+          continue;
+        }
+        const d: Record<string, string> = { image: target, vdev };
+        const format = p.keys.get('format');
+        if (format) d.format = format;
+        const access = p.keys.get('access');
+        // xl's access takes r/ro and w/rw.
+        if (access) d.access = access === 'r' ? 'ro' : access === 'w' ? 'rw' : access;
+        const backend = p.keys.get('backendtype');
+        if (backend) d.backend = backend;
+        out.push(d);
+      }
+      ctx.take('disk');
+      return out.length > 0 ? out : undefined;
+    },
+  },
+  // Network interfaces: one VIFSPEC each, only the keywords the schema has.
+  vif: {
+    encode(v) {
+      const items = (v as Vifs).map((n) =>
+        [
+          n.mac ? `mac=${n.mac}` : undefined,
+          n.bridge ? `bridge=${n.bridge}` : undefined,
+          n.script ? `script=${n.script}` : undefined,
+        ]
+          .filter((x) => x !== undefined)
+          .join(','),
+      );
+      return [{ key: 'vif', value: items, style: 'string' }];
+    },
+    decode(ctx) {
+      const specs = stringItems(ctx, 'vif');
+      if (!specs) return undefined;
+      const out: Record<string, string>[] = [];
+      for (const spec of specs) {
+        const n: Record<string, string> = {};
+        const other: string[] = [];
+        for (const item of spec.split(',').map((x) => x.trim())) {
+          if (item === '') continue;
+          const eq = item.indexOf('=');
+          const key = eq > 0 ? item.slice(0, eq).trim() : item;
+          const value = eq > 0 ? item.slice(eq + 1).trim() : '';
+          if (key === 'mac' || key === 'bridge' || key === 'script') n[key] = value;
+          else other.push(key);
+        }
+        if (other.length > 0) {
+          ctx.problems.push({
+            id: 'xl-import-value',
+            severity: 'warning',
+            message: `vif "${spec}": ${other.join(', ')} has no dombuild field; not imported`,
+          });
+          continue;
+        }
+        out.push(n);
+      }
+      ctx.take('vif');
+      return out.length > 0 ? out : undefined;
+    },
+  },
   // Device passthrough: the same model as the dom0less partial DTB. iomem is "MFN,NR[@GFN]" in
   // hex 4 KiB page numbers, computed on 64-bit values (ImageBuilder truncated MMIO above 4 GiB).
   dtdev: {

@@ -114,10 +114,14 @@ export function requiresEncoding(f: Feature): Check {
     run(ctx) {
       for (const [d, i] of eachDomain(ctx.config)) {
         if (fieldValue(d, f) === undefined) continue;
-        if (d.boot && !f.dt && ctx.arch !== 'x86_64')
-          ctx.report(['domains', i, f.key], `Xen's dom0less builder has no property for ${f.key}`, {
-            hint: 'set boot: false to have the toolstack create this domain, or remove the field',
-          });
+        if (d.boot && !f.dt && (ctx.arch !== 'x86_64' || f.runtimeOnly))
+          ctx.report(
+            ['domains', i, f.key],
+            f.runtimeOnly
+              ? `a domain Xen builds at boot cannot have ${f.key}: only the toolstack creates them`
+              : `Xen's dom0less builder has no property for ${f.key}`,
+            { hint: 'set boot: false to have the toolstack create this domain, or remove the field' },
+          );
         if (!d.boot && !f.xl)
           ctx.report(
             ['domains', i, f.key],

@@ -53,6 +53,39 @@ export function arbRuntimeDomain(arch: 'arm64' | 'x86_64') {
     grantVersion: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
     driverDomain: fc.option(fc.boolean(), { nil: undefined }),
     iommu: fc.option(fc.constant(true), { nil: undefined }),
+    // Image names with commas too: a keyed target= takes the rest of the DISKSPEC.
+    disks: fc.option(
+      fc.uniqueArray(
+        fc.record(
+          {
+            image: fc.stringMatching(/^[a-z]([a-z0-9._,-]{0,11}[a-z0-9._-])?$/),
+            vdev: fc.stringMatching(/^xvd[a-z]{1,2}$/),
+            format: fc.constantFrom('raw', 'qcow', 'qcow2'),
+            access: fc.constantFrom('rw', 'ro'),
+            backend: fc.constantFrom('qdisk', undefined),
+          },
+          { requiredKeys: ['image', 'vdev'] },
+        ),
+        { selector: (d) => d.vdev, minLength: 1, maxLength: 4 },
+      ),
+      { nil: undefined },
+    ),
+    vifs: fc.option(
+      fc.array(
+        fc.record(
+          {
+            mac: fc
+              .array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 })
+              .map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':')),
+            bridge: fc.stringMatching(/^[a-z][a-z0-9_.-]{0,14}$/),
+            script: fc.constantFrom('vif-bridge', 'vif-route', '/etc/xen/scripts/vif-nat'),
+          },
+          { requiredKeys: [] },
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      { nil: undefined },
+    ),
     vcpuAffinity: fc.option(
       fc.uniqueArray(
         fc.record({

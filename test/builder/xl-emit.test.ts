@@ -199,7 +199,7 @@ describe('importXlConfig', () => {
       'iomem = [ "800000,10@100000" ]',
       'irqs = [ 53 ]',
       'dtdev = [ "/soc/eth@ff0e0000" ]',
-      'vif = [ "bridge=xenbr0" ]',
+      'vif = [ "bridge=xenbr0", "model=rtl8139" ]',
       'on_crash = "restart"',
       'memory = 512',
       '',
@@ -214,6 +214,7 @@ describe('importXlConfig', () => {
       memory: '512M',
       vcpus: 2,
       vpl011: true,
+      vifs: [{ bridge: 'xenbr0' }],
       passthrough: {
         devices: ['/soc/eth@ff0e0000'],
         iomem: [{ host: '0x800000000', size: '64K', guest: '0x100000000' }],
@@ -224,11 +225,42 @@ describe('importXlConfig', () => {
     expect(ids).toEqual(
       expect.arrayContaining([
         ['xl-import-duplicate', 14],
-        ['xl-import-unknown', 12],
+        ['xl-import-value', 12],
         ['xl-import-unknown', 13],
       ]),
     );
     expect(r.diagnostics.every((d) => d.severity === 'warning')).toBe(true);
+  });
+
+  it('disks in every DISKSPEC form xl reads, and what has no field is reported', () => {
+    const text = [
+      'name = "store"',
+      'kernel = "/boot/Image"',
+      'memory = 128',
+      'disk = [ "/srv/root.img,raw,xvda,rw", "format=qcow2, vdev=xvdb, access=r, backendtype=qdisk, target=/srv/a,b.qcow2", "/srv/c.img,,xvdc", "/srv/cd.iso,,hdc,cdrom" ]',
+      '',
+    ].join('\n');
+    const r = importXlConfig(text, { file: 'store.cfg' });
+    expect(r.domain?.disks).toEqual([
+      { image: '/srv/root.img', vdev: 'xvda', format: 'raw', access: 'rw' },
+      { image: '/srv/a,b.qcow2', vdev: 'xvdb', format: 'qcow2', access: 'ro', backend: 'qdisk' },
+      { image: '/srv/c.img', vdev: 'xvdc' },
+    ]);
+    expect(r.diagnostics.map((d) => [d.id, d.line])).toEqual([['xl-import-value', 4]]);
+    expect(r.report.mapped.map((m) => [m.source, m.targets])).toContainEqual(['disk', ['disks']]);
+  });
+
+  it('builder = "hvm" is an x86 HVM domain; builder and type must agree', () => {
+    const hvm = importXlConfig('name = "w"\nkernel = "/k"\nbuilder = "hvm"\nmemory = 64\n');
+    expect(hvm.arch).toBe('x86_64');
+    expect(hvm.domain?.type).toBe('hvm');
+    expect(hvm.report.mapped.map((m) => [m.source, m.targets])).toContainEqual(['builder', ['type']]);
+    expect(importXlConfig('name = "p"\nkernel = "/k"\nbuilder = "generic"\nmemory = 64\n').domain?.type).toBe(
+      'pv',
+    );
+    const both = importXlConfig('name = "w"\nkernel = "/k"\nbuilder = "hvm"\ntype = "pv"\n');
+    expect(both.domain).toBeUndefined();
+    expect(both.diagnostics.map((d) => [d.id, d.line])).toContainEqual(['xl-import-builder-type', 3]);
   });
 
   it('a syntax error is one located diagnostic', () => {
@@ -256,11 +288,13 @@ describe('importXlConfig', () => {
           const imported = domainSchema.parse(back.domain);
           // Paths move into the guest folder; everything else is the same value.
           const strip = (d: Record<string, unknown>) => {
-            const { kernel: _k, ramdisk: _r, passthrough, ...rest } = d;
+            const { kernel: _k, ramdisk: _r, passthrough, disks, ...rest } = d;
             const p = passthrough as Record<string, unknown> | undefined;
             const { dtb: _d, ...pt } = p ?? {};
+            const base = (x: { image: string }) => ({ ...x, image: x.image.replace(/^.*\//, '') });
             return {
               ...rest,
+              ...(Array.isArray(disks) ? { disks: disks.map(base) } : {}),
               ...(Object.values(pt).some((v) => v !== undefined) ? { passthrough: pt } : {}),
             };
           };

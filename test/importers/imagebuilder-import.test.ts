@@ -306,7 +306,7 @@ describe('import xl shares the report format', () => {
     );
     const r = await runCliCaptured(['import', 'xl', 'web.cfg', '--report', 'report.json'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/web\.cfg: 4 setting\(s\) imported, 2 not imported/);
+    expect(r.stderr).toMatch(/web\.cfg: 5 setting\(s\) imported, 1 not imported/);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report).toMatchObject({
       format: 'dombuild-import-report',
@@ -319,10 +319,10 @@ describe('import xl shares the report format', () => {
       ['memory', ['memory']],
       ['kernel', ['kernel']],
       ['cmdline', ['cmdline']],
+      ['vif', ['vifs']],
     ]);
     expect(report.dropped.map((d: JsonEntry) => [d.source, d.reason, d.at?.line])).toEqual([
       ['extra', 'ignored-by-source', 5],
-      ['vif', 'no-equivalent', 6],
     ]);
   });
 });
