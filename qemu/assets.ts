@@ -23,7 +23,9 @@ export type AssetId =
   | 'xen-headers-4.20'
   | 'xen-toolstack-4.17-arm64'
   | 'xen-toolstack-4.20-arm64'
-  | 'linux-xen-modules-arm64';
+  | 'xen-toolstack-4.17-amd64'
+  | 'linux-xen-modules-arm64'
+  | 'linux-xen-modules-amd64';
 
 interface AssetRule {
   /** The manifest key (and cache folder) setup-system.sh uses. */
@@ -59,9 +61,14 @@ const ASSETS: Record<AssetId, AssetRule> = {
   // A dom0's toolstack: each release's xl with its own libc, one unpacked root per suite.
   'xen-toolstack-4.17-arm64': { key: 'xen-toolstack-4.17-arm64-bookworm', file: 'usr/lib/xen-4.17/bin/xl' },
   'xen-toolstack-4.20-arm64': { key: 'xen-toolstack-4.20-arm64-trixie', file: 'usr/lib/xen-4.20/bin/xl' },
+  'xen-toolstack-4.17-amd64': { key: 'xen-toolstack-4.17-amd64-bookworm', file: 'usr/lib/xen-4.17/bin/xl' },
   // The Xen drivers Debian builds as modules, from the same package as linux-arm64's kernel.
   'linux-xen-modules-arm64': {
     key: 'linux-image-arm64-bookworm',
+    file: 'lib/modules/{kver}/kernel/drivers/xen',
+  },
+  'linux-xen-modules-amd64': {
+    key: 'linux-image-amd64-bookworm',
     file: 'lib/modules/{kver}/kernel/drivers/xen',
   },
 };

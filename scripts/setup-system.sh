@@ -52,6 +52,9 @@ TOOLSTACK_4_17="xen-utils-4.17:arm64 xen-utils-common:arm64 xenstore-utils:arm64
   $TOOLSTACK_LIBS"
 TOOLSTACK_4_20="xen-utils-4.20:arm64 xen-utils-common:arm64 xenstore-utils:arm64 libxenmisc4.20:arm64
   $TOOLSTACK_LIBS"
+# x86: bookworm is the only suite with an amd64 Xen (4.17); the same packages at amd64, plus the
+# decompressors amd64's libxenguest links (liblzma, libzstd: readelf NEEDED, absent on arm64).
+TOOLSTACK_4_17_AMD64="$(echo "$TOOLSTACK_4_17" | sed 's/:arm64/:amd64/g') liblzma5:amd64 libzstd1:amd64"
 DOWNLOADS=(
   "xen-hypervisor-4.17-arm64-bookworm|xen-hypervisor-4.17-arm64:arm64|bookworm"
   "xen-hypervisor-4.20-arm64-trixie|xen-hypervisor-4.20-arm64:arm64|trixie"
@@ -59,10 +62,11 @@ DOWNLOADS=(
   "linux-image-arm64-bookworm|@linux-arm64|bookworm|usr/lib"
   "busybox-static-arm64-bookworm|busybox-static:arm64|bookworm"
   "xen-hypervisor-4.17-amd64-bookworm|xen-hypervisor-4.17-amd64:amd64|bookworm"
-  "linux-image-amd64-bookworm|@linux-amd64|bookworm"
+  "linux-image-amd64-bookworm|@linux-amd64|bookworm|lib/modules"
   "busybox-static-amd64-bookworm|busybox-static:amd64|bookworm"
   "xen-toolstack-4.17-arm64-bookworm|$(echo $TOOLSTACK_4_17)|bookworm"
   "xen-toolstack-4.20-arm64-trixie|$(echo $TOOLSTACK_4_20)|trixie"
+  "xen-toolstack-4.17-amd64-bookworm|$(echo $TOOLSTACK_4_17_AMD64)|bookworm|usr/lib/x86_64-linux-gnu/libzstd.so.1"
 )
 
 updated=0

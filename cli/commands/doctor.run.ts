@@ -107,7 +107,9 @@ const ASSET_PURPOSE: Record<AssetId, string> = {
   'xen-headers-4.20': 'Xen 4.20 public headers (createdomain judge)',
   'xen-toolstack-4.17-arm64': "Xen 4.17's toolstack (xl) for the dom0 that creates runtime domains",
   'xen-toolstack-4.20-arm64': "Xen 4.20's toolstack (xl) for the dom0 that creates runtime domains",
+  'xen-toolstack-4.17-amd64': "Xen 4.17's x86 toolstack (xl) for the dom0 that creates runtime domains",
   'linux-xen-modules-arm64': "the dom0 kernel's Xen drivers (evtchn, privcmd, gntdev) as modules",
+  'linux-xen-modules-amd64': "the x86 dom0 kernel's Xen drivers (evtchn, privcmd, gntdev) as modules",
 };
 
 /** setup-system.sh beside this checkout (source tree or bundled dist/), when there is one. */
