@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import { defaultProbeMarker } from '../../builder/image-files.js';
+import { parseDiskSpec } from '../../builder/xl/encode.js';
 import type { Config } from '../../schema/config.js';
 import { parseXlConfig } from '../../xen-formats/xl/parse.js';
 import { type AssetId, locateAsset, type ManifestEntry, readManifest } from '../assets.js';
@@ -12,7 +13,7 @@ import { QemuError } from '../errors.js';
 import { dom0Initramfs, type RuntimeDomainFiles } from './initramfs.js';
 import { DOM0_DONE_PATTERN } from './records.js';
 
-/** The xl keys whose values are files the toolstack reads from dom0's filesystem. */
+/** The xl keys whose values are files the toolstack reads from dom0's filesystem (and disk's targets). */
 const FILE_KEYS = ['kernel', 'ramdisk', 'device_tree'];
 
 /** The domains the toolstack creates (`boot: false`), in config order: xl creates them in it. */
@@ -50,9 +51,21 @@ export function runtimeDomainFiles(
       for (const p of own) if (p) sources.set(posix.basename(p), resolve(configDir, p));
       const files: RuntimeDomainFiles['files'] = [];
       const values = parseXlConfig(new TextDecoder().decode(text)).values;
+      for (const p of d.disks ?? []) sources.set(posix.basename(p.image), resolve(configDir, p.image));
+      const named: { key: string; path: string }[] = [];
       for (const key of FILE_KEYS) {
         const v = values.get(key)?.value;
-        if (typeof v !== 'string') continue;
+        if (typeof v === 'string') named.push({ key, path: v });
+      }
+      // Each disk's target= is an image file the dom0's block backend opens.
+      const disks = values.get('disk')?.value;
+      for (const spec of typeof disks === 'string' ? [disks] : (disks ?? [])) {
+        if (typeof spec !== 'string') continue;
+        const p = parseDiskSpec(spec);
+        const target = typeof p === 'string' ? undefined : p.keys.get('target');
+        if (target !== undefined) named.push({ key: 'disk', path: target });
+      }
+      for (const { key, path: v } of named) {
         const base = posix.basename(v);
         const src = sources.get(base) ?? join(outDir, base);
         if (!existsSync(src)) {
