@@ -885,7 +885,20 @@ export const features = [
     key: 'disks',
     title: 'Virtual disks [{ image, vdev, format, access, backend }] (xl disk; run-time domains only)',
     example: [{ image: 'guest.img', vdev: 'xvda' }],
-    schema: z.array(disk).min(1).max(26).optional(),
+    schema: z
+      .array(disk)
+      .min(1)
+      .max(26)
+      .superRefine((disks, ctx) => {
+        // xl refuses two disks on one vdev (runtime-guest-files keeps image names apart).
+        const vdevs = new Set<string>();
+        disks.forEach((d, i) => {
+          if (vdevs.has(d.vdev))
+            ctx.addIssue({ code: 'custom', message: `vdev ${d.vdev} is given twice`, path: [i, 'vdev'] });
+          vdevs.add(d.vdev);
+        });
+      })
+      .optional(),
     xenDefault: { text: 'none' },
     arches: ALL,
     since: '4.17',

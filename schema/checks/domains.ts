@@ -174,6 +174,44 @@ export const runtimeNeedsToolstack = domainRule({
   hint: 'add a dom0, give a boot-time domain capabilities: [control], or set boot: true',
 });
 
+/**
+ * The files of the domains the toolstack creates, as their xl configs name them: by file name in
+ * dom0's one guest folder. Two different files with one name would be one file there, and the
+ * second domain would boot (or mount) the first one's.
+ */
+export const runtimeGuestFiles = defineCheck({
+  id: 'runtime-guest-files',
+  title: "Run-time domains' kernels, ramdisks, partial DTBs and disk images have distinct file names",
+  ref: 'xl.cfg(5) kernel, ramdisk, device_tree; xl-disk-configuration(5) target',
+  run(ctx) {
+    const seen = new Map<string, { path: string; domain: string }>();
+    for (const [d, i] of eachDomain(ctx.config)) {
+      if (d.boot) continue;
+      const files: { path: string; at: (string | number)[] }[] = [];
+      if (d.kernel.kind === 'file') files.push({ path: d.kernel.path, at: ['kernel'] });
+      else files.push({ path: `${d.name}-kernel.img`, at: ['kernel'] });
+      if (d.ramdisk) files.push({ path: d.ramdisk.path, at: ['ramdisk'] });
+      if (d.passthrough?.dtb) files.push({ path: d.passthrough.dtb.path, at: ['passthrough', 'dtb'] });
+      for (const [k, x] of (d.disks ?? []).entries())
+        files.push({ path: x.image, at: ['disks', k, 'image'] });
+      for (const f of files) {
+        const name = f.path.replace(/^.*[\\/]/, '');
+        const first = seen.get(name);
+        if (!first) {
+          seen.set(name, { path: f.path, domain: d.name });
+          continue;
+        }
+        if (first.path === f.path) continue;
+        ctx.report(
+          ['domains', i, ...f.at],
+          `${f.path} and ${first.path} (of ${first.domain}) are both ${name} in dom0's guest folder`,
+          { hint: 'rename one of the files' },
+        );
+      }
+    }
+  },
+});
+
 export const hardwareDomainRestrictions = defineCheck({
   id: 'hwdom-restrictions',
   title: 'A hardware domain has no passthrough, partial device tree or nr_spis',

@@ -29,6 +29,7 @@ export function checkTable(): readonly Check[] {
     domains.xenstoreProvider,
     domains.xenstoreLegacyStaticMem,
     domains.runtimeNeedsToolstack,
+    domains.runtimeGuestFiles,
     domains.hardwareDomainRestrictions,
     domains.hardwareDomainIommu,
     memory.memorySize,

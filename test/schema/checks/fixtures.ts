@@ -74,6 +74,18 @@ export const fixtures: Record<string, Fixture> = {
     good: cfg({ dom0 }, { xenstore: 'enabled', ...bank('0x60000000') }),
   },
   'runtime-needs-toolstack': { bad: cfg({}, { boot: false }), good: cfg({ dom0 }, { boot: false }) },
+  'runtime-guest-files': {
+    bad: two(
+      { boot: false, disks: [{ image: 'a/root.img', vdev: 'xvda' }] },
+      { boot: false, disks: [{ image: 'b/root.img', vdev: 'xvda' }] },
+      { dom0 },
+    ),
+    good: two(
+      { boot: false, disks: [{ image: 'a/root.img', vdev: 'xvda' }] },
+      { boot: false, disks: [{ image: 'b/data.img', vdev: 'xvda' }] },
+      { dom0 },
+    ),
+  },
   'hwdom-restrictions': {
     bad: cfg({}, { capabilities: ['hardware'], nrSpis: 64 }),
     good: cfg({}, { capabilities: ['hardware'] }),
