@@ -115,7 +115,7 @@ export function decodeXl(f: Feature, xl: XlEncoding, ctx: DecodeContext): unknow
       }
       return undefined;
     }
-    return CUSTOM[xl.key]?.decode(ctx);
+    return CUSTOM[xl.key]?.decode(ctx, f);
   }
   const raw = ctx.get(xl.key);
   if (raw === undefined) return undefined;
@@ -210,7 +210,8 @@ function listItems(v: unknown): XlValue {
 
 interface CustomHandler {
   encode(v: unknown, ctx: EncodeContext): XlOut[];
-  decode(ctx: DecodeContext): unknown;
+  /** `f` is the control being decoded: structured items are checked against its schema. */
+  decode(ctx: DecodeContext, f: Feature): unknown;
 }
 
 type Passthrough = NonNullable<Domain['passthrough']>;
@@ -267,10 +268,35 @@ export function parseDiskSpec(spec: string): { keys: Map<string, string>; flags:
       continue;
     }
     if (pos >= positional.length) return `"${item}" after target, format, vdev and access`;
-    if (item !== '') keys.set(positional[pos]!, item);
+    const slot = positional[pos]!;
     pos++;
+    if (slot === 'target') {
+      // The deprecated "<prefix>:<target>,<vdev>,<access>" form: the prefixes say the format (or
+      // just "a file"), and the format slot disappears.
+      const m = DEPRECATED_PREFIX.exec(item);
+      if (m) {
+        const words = m[0].split(':').filter((w) => w !== '');
+        const format = words.find((w) => w === 'qcow' || w === 'qcow2' || w === 'vhd');
+        keys.set('format', format ?? 'raw');
+        keys.set('target', item.slice(m[0].length));
+        positional.splice(1, 1);
+        continue;
+      }
+    }
+    if (item !== '') keys.set(slot, item);
   }
   return { keys, flags };
+}
+
+/** Target prefixes of xl's deprecated disk syntax (xl-disk-configuration(5), "Deprecated syntax"). */
+const DEPRECATED_PREFIX = /^((raw|qcow2?|vhd|phy|file|tap2?|aio):)+/;
+
+/** Why one item of a list control's value is not one the schema takes, or undefined. */
+function itemProblem(f: Feature, item: unknown): string | undefined {
+  const r = f.schema.safeParse([item]);
+  if (r.success) return undefined;
+  const issue = r.error.issues[0]!;
+  return `${issue.path.slice(1).join('.') || 'item'}: ${issue.message}`;
 }
 
 /** Structured controls that span several xl keys, keyed by the registry's xl key. */
@@ -287,7 +313,7 @@ const CUSTOM: Readonly<Record<string, CustomHandler>> = {
       });
       return [{ key: 'disk', value: items, style: 'string' }];
     },
-    decode(ctx) {
+    decode(ctx, f) {
       const specs = stringItems(ctx, 'disk');
       if (!specs) return undefined;
       const out: Record<string, string>[] = [];
@@ -323,6 +349,11 @@ const CUSTOM: Readonly<Record<string, CustomHandler>> = {
         if (access) d.access = access === 'r' ? 'ro' : access === 'w' ? 'rw' : access;
         const backend = p.keys.get('backendtype');
         if (backend) d.backend = backend;
+        const why = itemProblem(f, d);
+        if (why !== undefined) {
+          skip(why);
+          continue;
+        }
         out.push(d);
       }
       ctx.take('disk');
@@ -343,7 +374,7 @@ const CUSTOM: Readonly<Record<string, CustomHandler>> = {
       );
       return [{ key: 'vif', value: items, style: 'string' }];
     },
-    decode(ctx) {
+    decode(ctx, f) {
       const specs = stringItems(ctx, 'vif');
       if (!specs) return undefined;
       const out: Record<string, string>[] = [];
@@ -358,11 +389,12 @@ const CUSTOM: Readonly<Record<string, CustomHandler>> = {
           if (key === 'mac' || key === 'bridge' || key === 'script') n[key] = value;
           else other.push(key);
         }
-        if (other.length > 0) {
+        const why = other.length > 0 ? `${other.join(', ')} has no dombuild field` : itemProblem(f, n);
+        if (why !== undefined) {
           ctx.problems.push({
             id: 'xl-import-value',
             severity: 'warning',
-            message: `vif "${spec}": ${other.join(', ')} has no dombuild field; not imported`,
+            message: `vif "${spec}": ${why}; not imported`,
           });
           continue;
         }
