@@ -42,12 +42,41 @@ export interface LinuxGuestOptions {
   tag: string;
   /** After reporting: stay up (default; the runner stops QEMU) or power the guest off. */
   after?: 'park' | 'poweroff';
+  /** Kernel modules /init loads first, in this order (e.g. xen-blkfront, fat, vfat). */
+  modules?: readonly { name: string; data: Uint8Array }[];
+  /** A disk to mount read-only and report one file of (the report's `disk`). */
+  disk?: GuestDisk;
 }
 
+/** What the guest mounts, and the file it reports from it. */
+export interface GuestDisk {
+  /** The block device, e.g. /dev/xvda. */
+  device: string;
+  /** The file system type mount is given, e.g. vfat. */
+  fsType: string;
+  /** A path inside the file system whose content goes into the report. */
+  file: string;
+}
+
+/** Where the module files sit in the initramfs. */
+const MODULE_DIR = 'lib/dombuild-modules';
+const MODULE_RE = /^[A-Za-z0-9_.-]{1,64}\.ko$/;
+
 /** The /init shell script (busybox ash). */
-export function linuxGuestInit(tag: string, after: 'park' | 'poweroff' = 'park'): string {
+export function linuxGuestInit(
+  tag: string,
+  after: 'park' | 'poweroff' = 'park',
+  extra: { modules?: readonly string[]; disk?: GuestDisk } = {},
+): string {
   checkTag(tag);
+  for (const m of extra.modules ?? []) {
+    if (!MODULE_RE.test(m))
+      throw new ImageError('BADINPUT', undefined, `module name "${m}" is not a .ko file name`);
+  }
+  if (extra.disk) checkDisk(extra.disk);
   const end = after === 'poweroff' ? 'poweroff -f' : 'while :; do sleep 3600; done';
+  const modules = (extra.modules ?? []).map((m) => `insmod /${MODULE_DIR}/${m}\n`).join('');
+  const disk = extra.disk ? diskReport(extra.disk) : '';
   return `#!/bin/sh
 # dombuild Linux test guest: report what this domain sees, once, then ${after}.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -58,7 +87,7 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 # Kernel messages would land between the report lines on the same console.
 echo 1 > /proc/sys/kernel/printk
 /bin/busybox --install -s
-
+${modules}
 # JSON string from stdin: escape \\ and ", drop control characters.
 js() { printf '"%s"' "$(tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')"; }
 # A property's bytes as hex; a string-list property with NULs turned into commas.
@@ -101,7 +130,8 @@ sep=''
 for r in $(grep ': System RAM$' /proc/iomem | grep -v '^ ' | cut -d' ' -f1); do
   J="$J$sep\\"$r\\""; sep=','
 done
-J="$J]}"
+J="$J]"
+${disk}J="$J}"
 
 n=$(printf '%s\\n' "$J" | fold -w ${OBSERVE_CHUNK} | wc -l)
 i=0
@@ -111,6 +141,41 @@ printf '%s\\n' "$J" | fold -w ${OBSERVE_CHUNK} | while IFS= read -r c; do
 done
 ${end}
 `;
+}
+
+/**
+ * The report's `disk` member. A frontend sees its backend a moment after the module loads, so the
+ * device is awaited (20 s); DISKDIR moves the mount point (the test runs this part on the host).
+ */
+function diskReport(d: GuestDisk): string {
+  return `# disk: mount ${d.device} read-only and report ${d.file}
+D=${d.device}; DISKDIR=\${DISKDIR:-/mnt/disk}; k=0
+while [ ! -e "$D" ] && [ $k -lt 20 ]; do sleep 1; k=$((k + 1)); done
+mkdir -p "$DISKDIR"
+if [ -e "$D" ] && mount -t ${d.fsType} -o ro "$D" "$DISKDIR"; then
+  J="$J,\\"disk\\":{\\"device\\":\\"$D\\",\\"mounted\\":true,\\"file\\":\\"${d.file}\\""
+  if [ -f "$DISKDIR/${d.file}" ]; then J="$J,\\"content\\":$(js < "$DISKDIR/${d.file}")"; fi
+  J="$J}"
+else
+  J="$J,\\"disk\\":{\\"device\\":\\"$D\\",\\"mounted\\":false}"
+fi
+# end of disk
+`;
+}
+
+function checkDisk(d: GuestDisk): void {
+  const ok =
+    /^\/dev\/[a-z0-9]{1,16}$/.test(d.device) &&
+    /^[a-z0-9]{1,16}$/.test(d.fsType) &&
+    /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(d.file) &&
+    !d.file.split('/').includes('..') &&
+    d.file.length <= 200;
+  if (!ok)
+    throw new ImageError(
+      'BADINPUT',
+      undefined,
+      `disk ${JSON.stringify(d)}: the device is /dev/<name>, the type a word, the file a relative path`,
+    );
 }
 
 /** The gzipped newc initramfs: /bin/busybox, applet links, /dev/console, /init. */
@@ -137,9 +202,19 @@ export function linuxGuestInitramfs(opts: LinuxGuestOptions): Uint8Array {
       path: 'init',
       type: 'file',
       mode: 0o755,
-      data: new TextEncoder().encode(linuxGuestInit(opts.tag, opts.after)),
+      data: new TextEncoder().encode(
+        linuxGuestInit(opts.tag, opts.after, {
+          modules: (opts.modules ?? []).map((m) => m.name),
+          ...(opts.disk ? { disk: opts.disk } : {}),
+        }),
+      ),
     },
   ];
+  if (opts.modules?.length) {
+    entries.push(dir('lib'), dir(MODULE_DIR));
+    for (const m of opts.modules)
+      entries.push({ path: `${MODULE_DIR}/${m.name}`, type: 'file', mode: 0o644, data: m.data });
+  }
   return gzip(writeCpio(entries));
 }
 
@@ -159,6 +234,8 @@ export interface Observation {
   reservedMemory: ObservedNode[];
   /** /proc/iomem top-level System RAM ranges, "start-end" in hex. */
   systemRam: string[];
+  /** With a disk to mount: whether it mounted, and the file's content (control characters dropped). */
+  disk?: { device: string; mounted: boolean; file?: string; content?: string };
 }
 
 export interface ObservedNode {

@@ -75,6 +75,69 @@ describe.skipIf(!gate.available || !busybox)(
       }
     });
 
+    it('with modules and a disk: the modules are in the archive and /init still parses', () => {
+      const disk = { device: '/dev/xvda', fsType: 'vfat', file: 'dir/hello.txt' };
+      const gz = linuxGuestInitramfs({
+        busybox: FAKE_BUSYBOX,
+        tag: 'd1',
+        modules: [
+          { name: 'xen-blkfront.ko', data: new Uint8Array(4) },
+          { name: 'vfat.ko', data: new Uint8Array(4) },
+        ],
+        disk,
+      });
+      const list = spawnSync('cpio', ['-t', '--quiet'], { input: gunzipSync(gz), encoding: 'utf8' });
+      expect(list.stdout.split('\n')).toEqual(
+        expect.arrayContaining(['lib/dombuild-modules/xen-blkfront.ko', 'lib/dombuild-modules/vfat.ko']),
+      );
+      const init = linuxGuestInit('d1', 'park', { modules: ['xen-blkfront.ko', 'vfat.ko'], disk });
+      // insmod in the given order, after the applets exist
+      expect(init.indexOf('busybox --install')).toBeLessThan(init.indexOf('xen-blkfront.ko'));
+      expect(init.indexOf('xen-blkfront.ko')).toBeLessThan(init.indexOf('vfat.ko'));
+      const file = join(scratch('dombuild-init-'), 'init');
+      writeFileSync(file, init);
+      const r = spawnSync(busybox as string, ['sh', '-n', file], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
+
+    it('the disk part of /init reports the file, or that the disk did not mount (run by busybox sh)', () => {
+      const init = linuxGuestInit('t1', 'park', {
+        disk: { device: '/dev/xvda', fsType: 'vfat', file: 'hello.txt' },
+      });
+      const js = init.split('\n').find((l) => l.startsWith('js() '))!;
+      const part = init.slice(init.indexOf('# disk:'), init.indexOf('# end of disk'));
+      const dir = scratch('dombuild-disk-');
+      const content = 'hello from the disk, "quoted" \\ and\ttab\n';
+      writeFileSync(join(dir, 'hello.txt'), content);
+      // The host has no /dev/xvda: a file stands for it, and mount is a shell function (the
+      // guest's own mount runs in the e2e boot).
+      writeFileSync(join(dir, 'xvda'), '');
+      const run = (mountStatus: number) => {
+        const script = [
+          js,
+          `mount() { return ${mountStatus}; }`,
+          `J='{"tag":"t1"'`,
+          part.replace('D=/dev/xvda', `D=${join(dir, 'xvda')}`),
+          'J="$J}"',
+          `printf '%s' "$J"`,
+        ].join('\n');
+        const r = spawnSync(busybox as string, ['sh', '-c', script], {
+          encoding: 'utf8',
+          env: { DISKDIR: dir, PATH: process.env.PATH ?? '' },
+        });
+        expect(r.stderr).toBe('');
+        return JSON.parse(r.stdout) as { disk: unknown };
+      };
+      expect(run(0).disk).toEqual({
+        device: join(dir, 'xvda'),
+        mounted: true,
+        file: 'hello.txt',
+        content: 'hello from the disk, "quoted" \\ andtab',
+      });
+      expect(run(1).disk).toEqual({ device: join(dir, 'xvda'), mounted: false });
+    });
+
     it('the report code in /init emits chunks readObservation reassembles (run by busybox sh)', () => {
       // The script's tail (JSON -> numbered chunks) run on a fixed record, so the shell side of the
       // chunk format is checked here and not only in a boot.
@@ -176,6 +239,17 @@ describe('readObservation', () => {
     expect(p.test('(XEN) DOM1: DOMBUILD-OBSERVE domU1 5/5 x')).toBe(true);
     expect(p.test('DOMBUILD-OBSERVE domU1 4/5 x')).toBe(false);
     expect(p.test('DOMBUILD-OBSERVE domU12 1/1 x')).toBe(false);
+  });
+
+  it('refuses module names and disks that would break the script', () => {
+    expect(codeOf(() => linuxGuestInit('t', 'park', { modules: ['a;b.ko'] }))).toBe('BADINPUT');
+    for (const disk of [
+      { device: '/dev/xvda;x', fsType: 'vfat', file: 'a' },
+      { device: '/dev/xvda', fsType: 'v fat', file: 'a' },
+      { device: '/dev/xvda', fsType: 'vfat', file: '../a' },
+      { device: '/dev/xvda', fsType: 'vfat', file: 'a"b' },
+    ])
+      expect(codeOf(() => linuxGuestInit('t', 'park', { disk }))).toBe('BADINPUT');
   });
 
   it('refuses tags that would break the line format', () => {
