@@ -14,6 +14,11 @@ export interface X86Machine {
   arch: 'x86_64';
   memoryMiB: number;
   cpus: number;
+  /**
+   * Emulate AMD's SVM with nested paging, so Xen can build HVM and PVH guests (it reports "HAP
+   * detected"); without it TCG offers no virtualization extensions and only PV guests run.
+   */
+  hvm?: boolean;
 }
 
 /** A machine given by its exact QEMU flags (a board descriptor's `qemu.args`). */
@@ -138,7 +143,8 @@ export function machineArgs(m: ArmMachine | X86Machine | RawMachine): string[] {
     ];
   }
   // -cpu max crashes a PV dom0 under TCG; qemu64 works (recipes/qemu.md).
-  return ['-machine', 'q35', '-cpu', 'qemu64', '-m', `${m.memoryMiB}M`, '-smp', String(m.cpus)];
+  const cpu = m.hvm ? 'qemu64,+svm,+npt' : 'qemu64';
+  return ['-machine', 'q35', '-cpu', cpu, '-m', `${m.memoryMiB}M`, '-smp', String(m.cpus)];
 }
 
 /** A value inside a QemuOpts list (`-device a=b,c=d`): commas are escaped by doubling. */

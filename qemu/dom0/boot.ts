@@ -7,14 +7,16 @@ import { join } from 'node:path';
 import { writeArtifacts } from '../../builder/artifacts.js';
 import { OUTPUT_FILES, type OutputKind } from '../../builder/emit-system.js';
 import { type PipelineResult, runPipeline } from '../../builder/pipeline/index.js';
+import { emitX86Boot } from '../../builder/x86/emit.js';
 import type { Config } from '../../schema/config.js';
 import type { Diagnostic } from '../../schema/diagnostic.js';
 import { qemuArgv } from '../argv.js';
-import { locateAsset, xenAssetId } from '../assets.js';
+import { locateAsset, xenAssetId, xenX86Elf } from '../assets.js';
 import { QemuError } from '../errors.js';
 import { type RunResult, runQemu } from '../runner.js';
 import { directBootSpec, dom0lessOrder, domainExpectations } from '../system.js';
 import { type Census, parseCensus } from './census.js';
+import type { RuntimeDomainFiles, ToolstackArch } from './initramfs.js';
 import { type Dom0Report, readDom0Records } from './records.js';
 import {
   runtimeDom0Expectations,
@@ -34,6 +36,8 @@ export interface ToolstackBootInput {
   /** An empty scratch folder: both builds and the initramfs go here. */
   workDir: string;
   timeoutMs: number;
+  /** The dom0's architecture: arm64 (QEMU virt, direct boot) or amd64 (q35, multiboot). */
+  arch?: ToolstackArch;
   /** PATH to find QEMU (the board's tree is dumped with it). */
   path: string;
   /** Rewrites an xl config after the build wrote it (a test's wrong encoding). */
@@ -76,9 +80,13 @@ async function build(
   dom0Ramdisk: string,
   only: OutputKind[],
 ): Promise<PipelineResult & { config: Config }> {
-  const xen = locateAsset(input.cacheRoot, xenAssetId(input.release, 'arm64')).path;
+  const x86 = input.arch === 'amd64';
+  // x86: Debian ships Xen gzipped; QEMU's multiboot loader takes the ELF.
+  const xen = x86
+    ? xenX86Elf(input.cacheRoot)
+    : locateAsset(input.cacheRoot, xenAssetId(input.release, 'arm64')).path;
   // The initramfs carries the Xen drivers of Debian's cached kernel: dom0 must run that kernel.
-  const kernel = locateAsset(input.cacheRoot, 'linux-arm64').path;
+  const kernel = locateAsset(input.cacheRoot, x86 ? 'linux-amd64' : 'linux-arm64').path;
   const r = await runPipeline({
     text: input.text,
     file: input.file,
@@ -91,7 +99,7 @@ async function build(
       return {
         ...config,
         xen: { ...config.xen, release: input.release, image: { kind: 'file', path: xen } },
-        boot: { ...config.boot, method: 'direct' },
+        ...(x86 ? {} : { boot: { ...config.boot, method: 'direct' as const } }),
         dom0: {
           ...config.dom0,
           kernel: { kind: 'file', path: kernel },
@@ -125,6 +133,16 @@ async function build(
   return { ...r, config: r.config, built: { ...r.built, files } };
 }
 
+/** The dom0 carries exactly what `build` writes: both builds wrote the same xl configs. */
+function sameXlConfigs(second: PipelineResult, runtime: readonly RuntimeDomainFiles[]): void {
+  for (const r of runtime) {
+    const again = second.built?.files.get(`xl/${r.name}.cfg`);
+    if (!again || Buffer.compare(Buffer.from(again), Buffer.from(r.config)) !== 0) {
+      throw new QemuError('BAD_SPEC', `the two builds wrote different xl configs for ${r.name}`);
+    }
+  }
+}
+
 export async function bootWithToolstack(input: ToolstackBootInput): Promise<ToolstackBootResult> {
   // Pass 1: the xl configs and runtime images, planned around a stand-in ramdisk.
   const standIn = join(input.workDir, 'dom0-standin.img');
@@ -137,17 +155,13 @@ export async function bootWithToolstack(input: ToolstackBootInput): Promise<Tool
     input.waitFor,
   );
   const initrd = join(input.workDir, 'dom0-toolstack.cpio.gz');
-  writeFileSync(initrd, toolstackDom0Initramfs(input.cacheRoot, input.release, runtime));
+  writeFileSync(initrd, toolstackDom0Initramfs(input.cacheRoot, input.release, runtime, input.arch));
+  if (input.arch === 'amd64') return bootX86(input, runtime, initrd);
 
   // Pass 2: the system that boots, with the toolstack initramfs as the dom0 ramdisk.
   const outDir = join(input.workDir, 'out');
   const second = await build(input, outDir, initrd, ['dtb', 'xl']);
-  for (const r of runtime) {
-    const again = second.built?.files.get(`xl/${r.name}.cfg`);
-    if (!again || Buffer.compare(Buffer.from(again), Buffer.from(r.config)) !== 0) {
-      throw new QemuError('BAD_SPEC', `the two builds wrote different xl configs for ${r.name}`);
-    }
-  }
+  sameXlConfigs(second, runtime);
   const plan = second.plan;
   const board = second.board;
   if (!plan || !board) throw new ToolstackBuildError(second.diagnostics);
@@ -177,5 +191,62 @@ export async function bootWithToolstack(input: ToolstackBootInput): Promise<Tool
     bootOrder,
     census,
     verdict: judgeToolstackRun(second.config, dom0, census, bootOrder),
+  };
+}
+
+/**
+ * x86: Xen builds no domain at boot there, so dom0 is the only boot-time domain and every other
+ * one is xl's. The boot is the module list builder/x86 emits, through QEMU's multiboot loader, on
+ * a CPU with SVM and nested paging so that Xen can build the PVH and HVM guests xl creates.
+ */
+async function bootX86(
+  input: ToolstackBootInput,
+  runtime: readonly RuntimeDomainFiles[],
+  initrd: string,
+): Promise<ToolstackBootResult> {
+  const outDir = join(input.workDir, 'out');
+  const second = await build(input, outDir, initrd, ['xl']);
+  sameXlConfigs(second, runtime);
+  const board = second.board;
+  if (!board) throw new ToolstackBuildError(second.diagnostics);
+  const diagnostics: Diagnostic[] = [];
+  const emitted = emitX86Boot(second.config, undefined, {
+    configDir: input.configDir,
+    xenFile: second.config.xen.image?.kind === 'file' ? second.config.xen.image.path : '',
+    diagnostics,
+  });
+  if (!emitted.qemu || diagnostics.some((d) => d.severity === 'error'))
+    throw new ToolstackBuildError(diagnostics);
+  const memory = board.ram.reduce((sum, bank) => sum + bank.size, 0n);
+  const command = qemuArgv({
+    method: 'multiboot',
+    machine: {
+      arch: 'x86_64',
+      memoryMiB: Number(memory >> 20n),
+      cpus: Math.max(1, board.cpus.length),
+      hvm: true,
+    },
+    xen: emitted.qemu.kernel,
+    xenCmdline: emitted.qemu.append,
+    modules: emitted.qemu.modules,
+  });
+  const opts: Parameters<typeof runQemu>[0] = {
+    command: input.wrap ? input.wrap(command) : command,
+    expectations: runtimeDom0Expectations(),
+    timeoutMs: input.timeoutMs,
+    firstOutputTimeoutMs: 30_000,
+  };
+  if (input.signal) opts.signal = input.signal;
+  const run = await runQemu(opts);
+  const dom0 = readDom0Records(run.console.split('\n'));
+  const census = parseCensus(dom0.records);
+  return {
+    config: second.config,
+    run,
+    dom0,
+    outDir,
+    bootOrder: [],
+    census,
+    verdict: judgeToolstackRun(second.config, dom0, census, []),
   };
 }

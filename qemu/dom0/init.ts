@@ -37,6 +37,13 @@ export interface Dom0InitOptions {
   modules: readonly string[];
   /** Runtime domains, in creation order: the config at /etc/dombuild/xl/<name>.cfg. */
   runtime: readonly RuntimeDomainStep[];
+  /** The root's multiarch library folders (LD_LIBRARY_PATH); arm64's when not given. */
+  libPath?: string;
+  /**
+   * Whether the toolstack has init-dom0less (default true): Arm's boot-time domains need it; x86
+   * builds none at boot and Debian's amd64 xen-utils does not ship it.
+   */
+  dom0less?: boolean;
 }
 
 export interface RuntimeDomainStep {
@@ -82,7 +89,7 @@ export function dom0Init(opts: Dom0InitOptions): string {
     // What xencommons runs next: dom0's own xenstore entries (name, domid).
     'step init:xen-init-dom0 xen-init-dom0',
     // Boot-time guests with xenstore get their connection from the toolstack once it is up.
-    'step init:init-dom0less init-dom0less',
+    ...(opts.dom0less === false ? [] : ['step init:init-dom0less init-dom0less']),
     // It serves the runtime guests' consoles (their vpl011 too) from ptys, and logs what each
     // guest prints, the only place a runtime guest's output can be read.
     'mkdir -p /dev/pts /var/log/xen/console',
@@ -97,14 +104,19 @@ export function dom0Init(opts: Dom0InitOptions): string {
     `for f in ${CONSOLE_LOG_DIR}/*.log; do [ -f "$f" ] && read_ cat "$f"; done`,
     'rec "{\\"done\\":true,\\"failed\\":$failed}"',
   ];
-  return `${HEAD.replace('@XENBIN@', opts.xenBin)}${body.join('\n')}\n${TAIL}`;
+  const libPath = opts.libPath ?? ARM64_LIB_PATH;
+  if (!/^\/[A-Za-z0-9_./:-]{1,200}$/.test(libPath))
+    throw new QemuError('BAD_SPEC', `bad library path ${libPath}`);
+  return `${HEAD.replace('@XENBIN@', opts.xenBin).replace('@LIBPATH@', libPath)}${body.join('\n')}\n${TAIL}`;
 }
+
+const ARM64_LIB_PATH = '/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu';
 
 // Shell, kept free of `${`: the template below interpolates only this module's constants.
 const HEAD = `#!/bin/sh
 # dombuild toolstack dom0: start Xen's toolstack, create the runtime domains, report Xen's account.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:@XENBIN@
-export LD_LIBRARY_PATH=/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
+export LD_LIBRARY_PATH=@LIBPATH@
 mkdir -p /proc /sys /dev /run /tmp /var/run/xen /var/log/xen /var/lib/xen /var/lib/xenstored
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

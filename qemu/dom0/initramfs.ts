@@ -38,8 +38,20 @@ export interface RuntimeDomainFiles {
   waitFor?: string;
 }
 
+/** The architectures Debian ships a Xen toolstack for that dombuild boots. */
+export type ToolstackArch = 'arm64' | 'amd64';
+
+/** Where each architecture's root keeps its loader and libraries (Debian's multiarch triplet). */
+const ARCH_LIBS: Record<ToolstackArch, { triplet: string; loader: string; dom0less: boolean }> = {
+  arm64: { triplet: 'aarch64-linux-gnu', loader: 'ld-linux-aarch64.so.1', dom0less: true },
+  // amd64's binaries ask for /lib64/ld-linux-x86-64.so.2 (a symlink libc6 ships); no init-dom0less.
+  amd64: { triplet: 'x86_64-linux-gnu', loader: 'ld-linux-x86-64.so.2', dom0less: false },
+};
+
 export interface Dom0InitramfsInput {
-  /** Debian's static busybox for arm64. */
+  /** The architecture of the dom0 (busybox, toolstack, modules); arm64 when not given. */
+  arch?: ToolstackArch;
+  /** Debian's static busybox for the dom0's architecture. */
   busybox: Uint8Array;
   /** The unpacked toolstack root (`<cache>/debs/xen-toolstack-<release>-arm64-<suite>`). */
   toolstackRoot: string;
@@ -52,11 +64,15 @@ export interface Dom0InitramfsInput {
 }
 
 /** Files of the root the dom0 runs, by path relative to the root. */
-function wanted(release: string): (rel: string) => boolean {
+function wanted(release: string, arch: ToolstackArch): (rel: string) => boolean {
   const bin = new RegExp(
     `^usr/lib/xen-${release.replace('.', '\\.')}/bin/(xl|xenstored|xenconsoled|xen-init-dom0|init-dom0less)$`,
   );
-  const lib = /^(usr\/)?lib\/(aarch64-linux-gnu\/)?(ld-linux-aarch64\.so\.1|lib[^/]+\.so(\.[0-9.]+)?)$/;
+  const { triplet, loader } = ARCH_LIBS[arch];
+  const esc = (t: string) => t.replace(/[.]/g, '\\.');
+  const lib = new RegExp(
+    `^(usr/)?lib${arch === 'amd64' ? '(64)?' : ''}/(${esc(triplet)}/)?(${esc(loader)}|lib[^/]+\\.so(\\.[0-9.]+)?)$`,
+  );
   return (rel) => bin.test(rel) || lib.test(rel) || rel === 'usr/bin/xenstore' || rel === 'etc/xen/xl.conf';
 }
 
@@ -107,7 +123,8 @@ export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
   t.add({ path: 'bin/busybox', type: 'file', mode: 0o755, data: input.busybox });
   for (const a of APPLETS) t.add({ path: `bin/${a}`, type: 'symlink', mode: 0o777, linkTarget: 'busybox' });
 
-  const keep = wanted(input.release);
+  const arch = input.arch ?? 'arm64';
+  const keep = wanted(input.release, arch);
   const files = walk(input.toolstackRoot).filter(keep);
   if (!files.includes(`usr/lib/xen-${input.release}/bin/xl`)) {
     throw new QemuError('MISSING_ASSET', `no xl for Xen ${input.release}`, input.toolstackRoot);
@@ -152,8 +169,10 @@ export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
     }
   }
 
+  const { triplet, dom0less } = ARCH_LIBS[arch];
   const init = dom0Init({
     xenBin: `/usr/lib/xen-${input.release}/bin`,
+    ...(arch === 'arm64' ? {} : { libPath: `/lib/${triplet}:/usr/lib/${triplet}`, dom0less }),
     modules: DOM0_MODULES,
     runtime: input.runtime.map((r) =>
       r.waitFor === undefined ? { name: r.name } : { name: r.name, waitFor: r.waitFor },

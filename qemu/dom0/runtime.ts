@@ -10,7 +10,7 @@ import { parseXlConfig } from '../../xen-formats/xl/parse.js';
 import { type AssetId, locateAsset, type ManifestEntry, readManifest } from '../assets.js';
 import type { Expectation } from '../console.js';
 import { QemuError } from '../errors.js';
-import { dom0Initramfs, type RuntimeDomainFiles } from './initramfs.js';
+import { dom0Initramfs, type RuntimeDomainFiles, type ToolstackArch } from './initramfs.js';
 import { DOM0_DONE_PATTERN } from './records.js';
 
 /** The xl keys whose values are files the toolstack reads from dom0's filesystem (and disk's targets). */
@@ -92,13 +92,14 @@ export function toolstackAssets(
   cacheRoot: string,
   release: ToolstackRelease,
   manifest: ManifestEntry[] = readManifest(cacheRoot),
+  arch: ToolstackArch = 'arm64',
 ): { toolstackRoot: string; modulesDir: string; busybox: string } {
-  const xl = locateAsset(cacheRoot, `xen-toolstack-${release}-arm64` as AssetId, manifest).path;
+  const xl = locateAsset(cacheRoot, `xen-toolstack-${release}-${arch}` as AssetId, manifest).path;
   return {
     // <root>/usr/lib/xen-<release>/bin/xl
     toolstackRoot: dirname(dirname(dirname(dirname(dirname(xl))))),
-    modulesDir: locateAsset(cacheRoot, 'linux-xen-modules-arm64', manifest).path,
-    busybox: locateAsset(cacheRoot, 'busybox-arm64', manifest).path,
+    modulesDir: locateAsset(cacheRoot, `linux-xen-modules-${arch}`, manifest).path,
+    busybox: locateAsset(cacheRoot, `busybox-${arch}`, manifest).path,
   };
 }
 
@@ -107,9 +108,11 @@ export function toolstackDom0Initramfs(
   cacheRoot: string,
   release: ToolstackRelease,
   runtime: readonly RuntimeDomainFiles[],
+  arch: ToolstackArch = 'arm64',
 ): Uint8Array {
-  const a = toolstackAssets(cacheRoot, release);
+  const a = toolstackAssets(cacheRoot, release, undefined, arch);
   return dom0Initramfs({
+    ...(arch === 'arm64' ? {} : { arch }),
     busybox: readFileSync(a.busybox),
     toolstackRoot: a.toolstackRoot,
     modulesDir: a.modulesDir,

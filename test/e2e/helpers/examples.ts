@@ -1,6 +1,6 @@
 // The examples as a user runs them: examples/ copied to a scratch folder, with the Linux images
 // the dom0 examples name (`images/dom0/…`, `images/x86/…`) put where they say: Debian's kernel
-// from the cache and dombuild's initramfs reporting under the tag `dom0`.
+// from the cache and dombuild's initramfs reporting under the tag `dom0` (`guest.cpio.gz`: `guest`).
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { linuxGuestInitramfs } from '../../../images/linux-guest.js';
@@ -24,6 +24,11 @@ export function stageExamples(prefix: string): string {
     writeFileSync(
       join(dir, slot.dir, 'initrd.cpio.gz'),
       linuxGuestInitramfs({ busybox: readFileSync(locateAsset(CACHE, slot.busybox).path), tag: 'dom0' }),
+    );
+    // A guest xl creates (x86-pvh.yaml) reports under its own tag.
+    writeFileSync(
+      join(dir, slot.dir, 'guest.cpio.gz'),
+      linuxGuestInitramfs({ busybox: readFileSync(locateAsset(CACHE, slot.busybox).path), tag: 'guest' }),
     );
   }
   return dir;
