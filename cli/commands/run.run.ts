@@ -59,8 +59,8 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
   // medium is all QEMU is given.
   const disk = args.method === 'disk';
   let efi = false;
-  // A dom0 on Arm runs Xen's toolstack (run.toolstack.ts) unless --expect dom0 says the config's
-  // own dom0 is to be judged by what it prints.
+  // A dom0 runs Xen's toolstack (run.toolstack.ts) unless --expect dom0 says the config's own
+  // dom0 is to be judged by what it prints (on x86 then run.x86.ts boots it as it is).
   let toolstack = false;
   const input = await readConfigFile(file);
   // The output folder is the TFTP root: the script names every file relative to it. Made only
@@ -82,8 +82,9 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     },
     adjust: (config, board) => {
       const out = runConfig(config, board, args, io);
-      toolstack = board.arch === 'arm64' && out.dom0 !== undefined && !extra.has('dom0');
-      return toolstack ? withToolstackDom0(out, io) : out;
+      toolstack =
+        (board.arch === 'arm64' || board.arch === 'x86_64') && out.dom0 !== undefined && !extra.has('dom0');
+      return toolstack ? withToolstackDom0(out, board, io) : out;
     },
     outputs: (config, board) => {
       // x86: run.x86.ts boots the module list; a toolstack dom0: run.toolstack.ts builds twice.
@@ -112,7 +113,7 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
     },
   });
   const config = r.config;
-  if (config && r.board?.arch === 'x86_64' && r.reached === 'plan') {
+  if (config && r.board?.arch === 'x86_64' && !toolstack && r.reached === 'plan') {
     const { runX86 } = await import('./run.x86.js');
     return runX86({ args, io, file, config, board: r.board, diagnostics: r.diagnostics, extra, timeout });
   }
@@ -122,7 +123,8 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
       r.diagnostics.filter((d) => !RUN_HANDLES.has(d.id)),
     );
     const { runToolstack } = await import('./run.toolstack.js');
-    return runToolstack({ args, io, file, text: input.text, config, extra, timeout });
+    const arch = r.board?.arch === 'x86_64' ? 'amd64' : 'arm64';
+    return runToolstack({ args, io, file, text: input.text, config, extra, timeout, arch });
   }
   const built = r.built;
   if (!config || !r.plan || !r.board || !built || r.reached !== 'emit' || work === undefined) {
@@ -180,11 +182,12 @@ export async function runRun(args: Record<string, unknown>, io: CliIO): Promise<
  * What the checks see of a toolstack run: dom0 runs Debian's cached kernel (the initramfs carries
  * that kernel's Xen drivers) with dombuild's toolstack initramfs, which is made only at boot.
  */
-function withToolstackDom0(config: Config, io: CliIO): Config {
+function withToolstackDom0(config: Config, board: Board, io: CliIO): Config {
   if (!config.dom0) return config;
   let kernel: string;
   try {
-    kernel = locateAsset(cacheRootFrom(io.env, io.env.HOME ?? homedir()), 'linux-arm64').path;
+    const id = board.arch === 'x86_64' ? 'linux-amd64' : 'linux-arm64';
+    kernel = locateAsset(cacheRootFrom(io.env, io.env.HOME ?? homedir()), id).path;
   } catch (e) {
     if (!(e instanceof QemuError)) throw e;
     throw new UsageError(

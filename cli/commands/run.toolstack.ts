@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { cacheRootFrom } from '../../qemu/assets.js';
 import type { DomainComparison } from '../../qemu/dom0/compare.js';
 import { bootWithToolstack, type ToolstackBootResult, ToolstackBuildError } from '../../qemu/dom0/index.js';
+import type { ToolstackArch } from '../../qemu/dom0/initramfs.js';
 import type { ToolstackRelease } from '../../qemu/dom0/runtime.js';
 import { QemuError } from '../../qemu/errors.js';
 import { type JunitCase, junitCasesXml } from '../../qemu/junit.js';
@@ -41,11 +42,19 @@ export interface ToolstackRun {
   config: Config;
   extra: ReadonlyMap<string, string | RegExp>;
   timeout: number;
+  /** The dom0's architecture; arm64 when not given. */
+  arch?: ToolstackArch;
 }
 
 export async function runToolstack(r: ToolstackRun): Promise<number> {
   const { args, io, file, config } = r;
   const release = config.xen.release;
+  // Debian's bookworm is the only suite with an amd64 Xen and toolstack.
+  if (r.arch === 'amd64' && release !== '4.17')
+    throw new UsageError(
+      `a dom0 with the toolstack on x86_64 runs on Debian's cached Xen 4.17; xen.release is ${release}`,
+      'give --xen-release 4.17',
+    );
   if (!TOOLSTACK_RELEASES.includes(release))
     throw new UsageError(
       `a dom0 with the toolstack runs on Debian's cached Xen 4.17 or 4.20; xen.release is ${release}`,
@@ -69,6 +78,7 @@ export async function runToolstack(r: ToolstackRun): Promise<number> {
         file,
         configDir: resolve(file, '..'),
         release: release as ToolstackRelease,
+        ...(r.arch === 'amd64' ? { arch: r.arch } : {}),
         cacheRoot,
         workDir: work,
         timeoutMs: r.timeout * 1000,

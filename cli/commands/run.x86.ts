@@ -1,7 +1,8 @@
 // `dombuild run` on an x86_64 board: Xen reads no device tree there, so the boot is the module
 // list builder/x86 emits (the one grub.cfg and xen.cfg print) handed to QEMU's multiboot loader,
-// with the cached Debian Xen 4.17 amd64 when the config names no Xen. The dom0 is judged by what
-// it prints (--expect dom0=...).
+// with the cached Debian Xen 4.17 amd64 when the config names no Xen. Here the config's own dom0
+// is judged by what it prints (--expect dom0=...); without that flag run.toolstack.ts boots a dom0
+// with Xen's toolstack instead, as on Arm.
 import { existsSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';

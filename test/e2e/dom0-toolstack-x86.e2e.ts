@@ -3,15 +3,17 @@
 // guest of examples/x86-pvh.yaml from the xl config `build` writes, then reads Xen's census, which
 // must equal the config field by field. Debian's bookworm is the only suite with an amd64 Xen,
 // so 4.17 only. The wrong-encoding case is proven on Arm (dom0-toolstack.e2e.ts), not repeated.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { readObservation } from '../../images/linux-guest.js';
 import { bootWithToolstack } from '../../qemu/dom0/boot.js';
+import { dombuild } from './helpers/cli.js';
 import { stageExamples } from './helpers/examples.js';
 import { bootGate, CACHE, tempDir } from './helpers/system.js';
 
-const gate = bootGate(['qemu-system-x86_64', 'setpriv']);
+const gate = bootGate(['qemu-system-x86_64', 'setpriv', 'xmllint']);
 const boot = gate.available ? test.serial : test.serial.skip;
 
 boot(
@@ -85,5 +87,52 @@ boot(
     // No device tree on x86: what Linux knows of Xen comes from CPUID and the PVH start info.
     t.false(obs.deviceTree);
     t.true(obs.memTotalKiB > 200 * 1024 && obs.memTotalKiB <= 256 * 1024, String(obs.memTotalKiB));
+  },
+);
+
+boot(
+  'dombuild run examples/x86-pvh.yaml --json --junit on x86: dom0 runs the toolstack with no flag, pvh1 is created by xl, zero census mismatches',
+  async (t) => {
+    const dir = stageExamples('dom0-x86-run');
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const junit = join(dir, 'report.xml');
+    const r = await dombuild([
+      'run',
+      join(dir, 'x86-pvh.yaml'),
+      '--json',
+      '--junit',
+      junit,
+      '--quiet',
+      '--timeout',
+      '500',
+    ]);
+    const kept = /kept: (\S+)$/m.exec(r.err)?.[1];
+    if (kept?.includes('dombuild-run-')) t.teardown(() => rmSync(kept, { recursive: true, force: true }));
+    t.is(r.code, 0, `${r.out}\n${r.err.slice(-2000)}`);
+    const doc = JSON.parse(r.out) as {
+      ok: boolean;
+      domains: {
+        domain: string;
+        path: string;
+        up: boolean;
+        fields: { field: string; ok: boolean }[];
+        mismatches: unknown[];
+      }[];
+    };
+    t.true(doc.ok);
+    t.deepEqual(
+      doc.domains.map((d) => [d.domain, d.path, d.up, d.mismatches.length]),
+      [
+        ['dom0', 'dom0', true, 0],
+        ['pvh1', 'xl', true, 0],
+      ],
+    );
+    const pvh = doc.domains[1]?.fields.filter((f) => f.ok).map((f) => f.field) ?? [];
+    for (const f of ['present', 'vcpus', 'affinity', 'max-memory', 'cpupool', 'scheduler', 'xenstore'])
+      t.true(pvh.includes(f), f);
+    const xml = readFileSync(junit, 'utf8');
+    t.is([...xml.matchAll(/<testcase /g)].length, 2);
+    t.false(xml.includes('<failure'));
+    t.is(spawnSync('xmllint', ['--noout', junit]).status, 0);
   },
 );
