@@ -38,7 +38,7 @@ describe('dombuild import xl', () => {
   it('writes YAML whose domain the schema accepts; unknown keys are warnings', async () => {
     writeFileSync(
       join(dir, 'web.cfg'),
-      'name = "web"\nmemory = 256\nkernel = "/boot/Image"\nvif = [ "bridge=xenbr0" ]\n',
+      'name = "web"\nmemory = 256\nkernel = "/boot/Image"\non_crash = "restart"\nvif = [ "bridge=xenbr0" ]\n',
     );
     const r = await cli(['import', 'xl', 'web.cfg', '-o', 'web.yaml']);
     expect(r.code).toBe(0);
@@ -48,6 +48,7 @@ describe('dombuild import xl', () => {
       name: 'web',
       boot: false,
       memory: 256n << 20n,
+      vifs: [{ bridge: 'xenbr0' }],
     });
   });
 
