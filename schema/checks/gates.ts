@@ -65,7 +65,8 @@ export function requiresKconfig(f: Feature): Check {
       if (!k) return;
       for (const [d, i] of eachDomain(ctx.config)) {
         const v = fieldValue(d, f);
-        if (v === undefined) continue;
+        // A switch turned off (directMap: false) asks nothing of the build.
+        if (v === undefined || v === false) continue;
         for (const gate of f.kconfig ?? []) {
           if (gate.bootOnly && !d.boot) continue;
           if (gate.since && !releaseAtLeast(ctx.release, gate.since)) continue;
