@@ -39,6 +39,11 @@ export interface DomainCensus {
   /** Debug key q: the hypervisor's page counts. */
   totPages?: number;
   maxPages?: number;
+  /**
+   * Debug key q on x86: the paging assistance Xen gives the domain ("hap refcounts translate
+   * external" for an HVM container, PVH or HVM). Xen prints none for a PV domain, nor on Arm.
+   */
+  paging?: string;
   /** Debug key g: the grant table's size and limits. */
   grant?: GrantCensus;
   /** xenstore: the domain has a /local/domain/<domid> entry with a ring. */
@@ -256,6 +261,12 @@ function readXenDump(out: string, byId: Map<number, DomainCensus>): void {
     if (pages && current) {
       current.totPages = Number(pages[1]);
       current.maxPages = Number(pages[2]);
+      continue;
+    }
+    const paging = /^\s+paging assistance: (.*?)\s*$/.exec(l);
+    if (paging && current) {
+      // The domain's own line comes first; each vCPU's (its paging mode, "hap, 4 levels") follows.
+      current.paging ??= paging[1] as string;
       continue;
     }
     const remote = /^grant-table for remote d(\d+) \(v\d\)$/.exec(l);

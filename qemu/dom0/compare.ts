@@ -15,7 +15,8 @@ export type CensusField =
   | 'grant-frames'
   | 'maptrack-frames'
   | 'xenstore'
-  | 'vuart';
+  | 'vuart'
+  | 'guest-type';
 
 export interface CensusMismatch {
   domain: string;
@@ -92,6 +93,7 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
         check('max-memory', `${kib} KiB`, kib_(c), expected);
       }
       check('xenstore', 'yes', c.xenstore ? 'yes' : 'no');
+      if (config.arch === 'x86_64') checkGuestType(check, config.dom0.type, c);
     }
     out.push(cmp);
   }
@@ -113,6 +115,7 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
       continue;
     }
     check('vcpus', String(d.vcpus), String(c.vcpus.length));
+    if (config.arch === 'x86_64') checkGuestType(check, d.type, c);
 
     // Hard affinity per vCPU: the declared CPUs, else every CPU (Xen's "all").
     const declaredAff = new Map(
@@ -186,6 +189,32 @@ function schedulerOf(config: Config, pool: string): string | undefined {
 }
 
 /** A checker that records a match or a mismatch; returns whether they agreed. */
+/**
+ * x86: what kind of guest Xen built, from its own dump (debug key q): a PV domain has no paging
+ * assistance; PVH and HVM are HVM containers (external, translated paging), and PVH needs HAP.
+ * The dump cannot tell PVH from HVM (that is the emulation flags, which nothing prints).
+ */
+function checkGuestType(
+  check: ReturnType<typeof field>,
+  declared: 'pv' | 'pvh' | 'hvm' | undefined,
+  c: DomainCensus,
+): void {
+  const type = declared ?? 'pv';
+  const p = c.paging;
+  const observed =
+    p === undefined
+      ? 'pv'
+      : /\bexternal\b/.test(p)
+        ? `hvm container, ${/\bhap\b/.test(p) ? 'hap' : 'shadow'}`
+        : `pv, paging ${p}`;
+  check(
+    'guest-type',
+    type,
+    observed,
+    type === 'pv' ? 'pv' : 'hvm container, hap (translated external paging with HAP, debug key q)',
+  );
+}
+
 function field(cmp: DomainComparison) {
   return (f: CensusField, declared: string, observed: string, expected?: string): boolean => {
     const want = expected === undefined ? declared : expected.replace(/ \(.*\)$/, '');

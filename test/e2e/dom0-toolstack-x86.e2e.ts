@@ -75,8 +75,20 @@ boot(
     const pvh = v.comparisons.find((c) => c.domain === 'pvh1');
     t.is(pvh?.path, 'xl');
     t.is(pvh?.census?.vcpus.length, 2, why);
+    t.is(pvh?.checks.find((c) => c.field === 'guest-type')?.observed, 'hvm container, hap', why);
+    const dom0 = v.comparisons.find((c) => c.domain === 'dom0');
+    t.is(dom0?.checks.find((c) => c.field === 'guest-type')?.observed, 'pv', why);
     const compared = new Set(pvh?.checks.map((c) => c.field));
-    for (const f of ['present', 'vcpus', 'max-memory', 'cpupool', 'scheduler', 'grant-frames', 'xenstore'])
+    for (const f of [
+      'present',
+      'vcpus',
+      'max-memory',
+      'cpupool',
+      'scheduler',
+      'grant-frames',
+      'xenstore',
+      'guest-type',
+    ])
       t.true(compared.has(f as never), `${f} compared`);
 
     // The guest's own report, from xenconsoled's log of hvc0 in dom0.
@@ -128,7 +140,16 @@ boot(
       ],
     );
     const pvh = doc.domains[1]?.fields.filter((f) => f.ok).map((f) => f.field) ?? [];
-    for (const f of ['present', 'vcpus', 'affinity', 'max-memory', 'cpupool', 'scheduler', 'xenstore'])
+    for (const f of [
+      'present',
+      'vcpus',
+      'affinity',
+      'max-memory',
+      'cpupool',
+      'scheduler',
+      'xenstore',
+      'guest-type',
+    ])
       t.true(pvh.includes(f), f);
     const xml = readFileSync(junit, 'utf8');
     t.is([...xml.matchAll(/<testcase /g)].length, 2);
