@@ -59,7 +59,7 @@ DOWNLOADS=(
   "xen-hypervisor-4.17-arm64-bookworm|xen-hypervisor-4.17-arm64:arm64|bookworm"
   "xen-hypervisor-4.20-arm64-trixie|xen-hypervisor-4.20-arm64:arm64|trixie"
   "libxen-dev-trixie|libxen-dev:amd64|trixie"
-  "linux-image-arm64-bookworm|@linux-arm64|bookworm|usr/lib"
+  "linux-image-arm64-bookworm|@linux-arm64|bookworm|lib/modules/*/kernel/drivers/block/xen-blkback"
   "busybox-static-arm64-bookworm|busybox-static:arm64|bookworm"
   "xen-hypervisor-4.17-amd64-bookworm|xen-hypervisor-4.17-amd64:amd64|bookworm"
   "linux-image-amd64-bookworm|@linux-amd64|bookworm|lib/modules"
@@ -95,7 +95,8 @@ fi
 todo=()
 for entry in "${DOWNLOADS[@]}"; do
   IFS='|' read -r key _ _ needs <<<"$entry"
-  [ -f "$DEBS/$key.deb-version" ] && [ -d "$DEBS/$key" ] && { [ -z "$needs" ] || [ -e "$DEBS/$key/$needs" ]; } ||
+  # `needs` may hold a glob (the kernel's ABI folder): compgen -G is true when it matches a path.
+  [ -f "$DEBS/$key.deb-version" ] && [ -d "$DEBS/$key" ] && { [ -z "$needs" ] || compgen -G "$DEBS/$key/$needs" >/dev/null; } ||
     todo+=("$entry")
 done
 
@@ -155,12 +156,19 @@ if [ "${#todo[@]}" -gt 0 ]; then
       case "$spec" in
         # A kernel package is mostly modules: keep the kernel image in boot/, and of the modules
         # only the Xen drivers a dom0 loads (drivers/xen) with the index files modprobe reads.
-        # arm64: also the upstream DTBs of the boards dombuild has presets for (test/boards/).
+        # arm64: also the upstream DTBs of the boards dombuild has presets for (test/boards/), and
+        # the block and network backends and frontends with loop, FAT and its code pages: a dom0
+        # serving a guest's disk loads xen-blkback and loop, the Linux test guest xen-blkfront
+        # and vfat (Debian builds them all as modules).
         linux-image-*)
           dtbs=()
           case "$spec" in
             *:arm64) dtbs=('./usr/lib/linux-image-*/xilinx/zynqmp-zcu102-rev1.0.dtb'
-              './usr/lib/linux-image-*/broadcom/bcm2711-rpi-4-b.dtb') ;;
+              './usr/lib/linux-image-*/broadcom/bcm2711-rpi-4-b.dtb'
+              './lib/modules/*/kernel/drivers/block/xen-blkback' './lib/modules/*/kernel/drivers/block/xen-blkfront.ko'
+              './lib/modules/*/kernel/drivers/block/loop.ko' './lib/modules/*/kernel/drivers/net/xen-netback'
+              './lib/modules/*/kernel/drivers/net/xen-netfront.ko' './lib/modules/*/kernel/fs/fat'
+              './lib/modules/*/kernel/fs/nls') ;;
           esac
           dpkg-deb --fsys-tarfile "$deb" |
             tar -x -C "$DEBS/$key" --wildcards ./boot './lib/modules/*/kernel/drivers/xen' './lib/modules/*/modules.*' \
