@@ -240,13 +240,15 @@ async function bootX86(
   const run = await runQemu(opts);
   const dom0 = readDom0Records(run.console.split('\n'));
   const census = parseCensus(dom0.records);
+  // The board made this an x86 system; the census compares x86's own fields by the config's arch.
+  const config: Config = { ...second.config, arch: 'x86_64' };
   return {
-    config: second.config,
+    config,
     run,
     dom0,
     outDir,
     bootOrder: [],
     census,
-    verdict: judgeToolstackRun(second.config, dom0, census, []),
+    verdict: judgeToolstackRun(config, dom0, census, []),
   };
 }
