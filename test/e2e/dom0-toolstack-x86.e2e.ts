@@ -38,7 +38,7 @@ boot(
       arch: 'amd64',
       cacheRoot: CACHE,
       workDir: work,
-      timeoutMs: 500_000,
+      timeoutMs: 280_000,
       path: process.env.PATH ?? '',
       // Its last report chunk (i equals n) in xenconsoled's log of it.
       waitFor: { pvh1: 'DOMBUILD-OBSERVE guest \\([0-9]*\\)/\\1 ' },
@@ -116,7 +116,7 @@ boot(
       junit,
       '--quiet',
       '--timeout',
-      '500',
+      '280',
     ]);
     const kept = /kept: (\S+)$/m.exec(r.err)?.[1];
     if (kept?.includes('dombuild-run-')) t.teardown(() => rmSync(kept, { recursive: true, force: true }));
