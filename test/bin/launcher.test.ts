@@ -19,11 +19,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/tmp.js';
+import { inCI } from '../support/tools.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const realSnap = join(repo, '.cache', 'snapshot');
 const hasDist = existsSync(join(repo, 'dist', 'cli.js'));
 const hasSnapshot = existsSync(join(realSnap, 'cli.blob')) && existsSync(join(realSnap, 'cli.node'));
+// npm ci builds both (prepare); under CI a checkout without them is a failure, not a skip.
+if (inCI && (!hasDist || !hasSnapshot))
+  throw new Error(
+    `CI=true and ${hasDist ? '.cache/snapshot' : 'dist/cli.js'} is missing: npm ci (prepare) builds it`,
+  );
 
 /** A launcher copy with its own .cache/snapshot; `buildable` also links what a rebuild needs. */
 function launcherCopy(buildable = false): { root: string; bin: string; snap: string } {
