@@ -4,6 +4,8 @@
 // Xen's own numbers; `xl list -l` is libxl's stored config (for a domain xl did not create, a
 // sketch libxl rebuilds from Xen and xenstore); xenstore is what the toolstack wrote.
 // Pure and total: malformed output gives missing fields, never an exception.
+
+import { BLOCK_LIST_READ } from './init.js';
 import type { Dom0Record, ReadRecord } from './records.js';
 
 export interface VcpuCensus {
@@ -50,6 +52,12 @@ export interface DomainCensus {
   xenstore: boolean;
   /** xenstore: the toolstack set up a vpl011 (vuart) backend for it. */
   vuart: boolean;
+  /**
+   * `xl block-list <name>` (read for the runtime domains only): each virtual block device, by its
+   * device number (Vdev, e.g. 51712 for xvda), with its backend domain and xenbus state (4:
+   * connected, the frontend and backend both up).
+   */
+  disks?: { vdev: number; backend: number; state: number }[];
   /** `xl list -l`: libxl's record, where it has one. */
   libxl?: {
     maxVcpus?: number;
@@ -197,6 +205,9 @@ export function parseCensus(records: readonly Dom0Record[]): Census {
   readLibxl(ok('xl list -l'), byId);
   readXenstore(ok('xenstore-ls -f /local/domain'), byId);
   readXenDump(ok('xen_dump'), byId);
+  for (const [cmd, r] of reads) {
+    if (r.rc === 0 && cmd.startsWith(`${BLOCK_LIST_READ} `)) readBlockList(cmd, r.out, byId);
+  }
   census.domains = [...byId.values()].sort((a, b) => a.domid - b.domid);
   return census;
 }
@@ -229,6 +240,24 @@ function readLibxl(out: string, byId: Map<number, DomainCensus>): void {
     const arm = b.arch_arm as { vuart?: unknown } | undefined;
     if (typeof arm?.vuart === 'string') rec.vuart = arm.vuart;
     d.libxl = rec;
+  }
+}
+
+/**
+ * `xl block-list A B ...`: one header, then per device `Vdev BE handle state evt-ch ring-ref
+ * BE-path`, the backend path ending in `backend/vbd/<domid>/<vdev>`. Each domain named gets its
+ * list, empty when it has no disk.
+ */
+function readBlockList(cmd: string, out: string, byId: Map<number, DomainCensus>): void {
+  const names = new Set(cmd.slice(BLOCK_LIST_READ.length).trim().split(/\s+/));
+  for (const d of byId.values()) if (names.has(d.name)) d.disks = [];
+  for (const l of lines(out)) {
+    const m = /^(\d+)\s+(\d+)\s+-?\d+\s+(-?\d+)\s+-?\d+\s+-?\d+\s+\S*\/backend\/vbd\/(\d+)\/\d+$/.exec(
+      l.trim(),
+    );
+    const d = m ? byId.get(Number(m[4])) : undefined;
+    if (!m || !d?.disks) continue;
+    d.disks.push({ vdev: Number(m[1]), backend: Number(m[2]), state: Number(m[3]) });
   }
 }
 

@@ -16,7 +16,8 @@ export type CensusField =
   | 'maptrack-frames'
   | 'xenstore'
   | 'vuart'
-  | 'guest-type';
+  | 'guest-type'
+  | 'disks';
 
 export interface CensusMismatch {
   domain: string;
@@ -165,6 +166,23 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
     check('xenstore', xenstore === 'enabled' ? 'yes' : 'no', c.xenstore ? 'yes' : 'no');
     // Only xl's vpl011 has a backend a dom0 can see; Xen serves a boot-time domain's itself.
     if (!d.boot) check('vuart', d.vpl011 ? 'sbsa_uart' : 'none', c.vuart ? 'sbsa_uart' : 'none');
+    // xl block-list: every declared disk, by its device number, served by dom0 and connected.
+    if (!d.boot && c.disks) {
+      const want = (d.disks ?? [])
+        .map((k) => [vdevNumber(k.vdev), k.vdev] as const)
+        .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+      const fmt = (rows: string[]) => (rows.length ? rows.join(' ') : 'none');
+      check(
+        'disks',
+        fmt(want.map(([, v]) => v)),
+        fmt(
+          [...c.disks]
+            .sort((a, b) => a.vdev - b.vdev)
+            .map((k) => `${k.vdev} be ${k.backend} ${k.state === 4 ? 'connected' : `state ${k.state}`}`),
+        ),
+        `${fmt(want.map(([n, v]) => `${n ?? v} be 0 connected`))} (device numbers, libxl__device_disk_dev_number; backend dom0, xenbus state 4)`,
+      );
+    }
     out.push(cmp);
   }
   return out;
@@ -173,6 +191,24 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
 /** Every mismatch of a comparison, flattened. */
 export function censusMismatches(comparisons: readonly DomainComparison[]): CensusMismatch[] {
   return comparisons.flatMap((c) => c.mismatches);
+}
+
+/**
+ * A whole-disk vdev's device number as libxl computes it (libxl__device_disk_dev_number): xvd
+ * disks 0..15 are (202 << 8) | (disk << 4), later ones (1 << 28) | (disk << 8); sd 0..15 are
+ * (8 << 8) | (disk << 4); hda/hdb major 3, hdc/hdd major 22, 64 minors each.
+ */
+export function vdevNumber(vdev: string): number | undefined {
+  const m = /^(xvd|sd|hd)([a-z]+)$/.exec(vdev);
+  if (!m) return undefined;
+  let disk = 0;
+  for (const ch of m[2] as string) disk = disk * 26 + (ch.charCodeAt(0) - 96);
+  disk -= 1;
+  if (m[1] === 'xvd') return disk < 16 ? (202 << 8) | (disk << 4) : (1 << 28) | (disk << 8);
+  if (m[1] === 'sd') return disk < 16 ? (8 << 8) | (disk << 4) : undefined;
+  if (disk < 2) return (3 << 8) | (disk * 64);
+  if (disk < 4) return (22 << 8) | ((disk - 2) * 64);
+  return undefined;
 }
 
 function kib_(c: DomainCensus): string {

@@ -4,7 +4,7 @@
 // root's own libc and loader), the Xen driver modules of the dom0's kernel, and every runtime
 // domain's xl config with the images it names, at the paths it names them.
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type CpioEntry, writeCpio } from '../../images/cpio.js';
 import { gzip } from '../../images/gzip.js';
 import { QemuError } from '../errors.js';
@@ -18,6 +18,56 @@ export const DOM0_MODULES = [
   'xen-gntdev.ko',
   'xen-gntalloc.ko',
 ] as const;
+
+/**
+ * The block backend an arm64 dom0 also loads (after the Xen drivers): loop, which our `block`
+ * script attaches a disk image to, and xen-blkback, which serves the loop device to the guest's
+ * xen-blkfront. By path under the kernel's module tree (`kernel/`); Debian builds both as modules.
+ * Not on amd64: its kernel cache keeps only drivers/xen, and no x86 guest has a disk yet.
+ */
+export const DOM0_BLOCK_MODULES = [
+  'drivers/block/loop.ko',
+  'drivers/block/xen-blkback/xen-blkback.ko',
+] as const;
+
+/**
+ * Xen's hotplug script for a `phy` disk, run by libxl (`run_hotplug_scripts`, xl.conf's default)
+ * as `/etc/xen/scripts/block add|remove` with the backend's xenstore folder in XENBUS_PATH. libxl
+ * picks the phy backend for a raw image that is a regular file (libxl__try_phy_backend) and names
+ * `block` unless the disk says `script=`. Xen's own `block` is a bash script (xen-hotplug-common.sh,
+ * locking.sh) and this dom0 has busybox sh only; this replaces it for what dombuild's disks are,
+ * a raw image file: the same steps Xen's script takes for one (its "file" case, without the
+ * sharing check and the lock, since one xl create attaches one disk at a time here): attach the
+ * file to a free loop device (read-only for mode r), and write the device's major:minor in hex to
+ * `physical-device` (what xen-blkback waits for before it opens the device), its path to
+ * `physical-device-path`, and `hotplug-status` connected. On remove it detaches the loop device.
+ */
+export const DOM0_BLOCK_SCRIPT = `#!/bin/sh
+# dombuild: /etc/xen/scripts/block for a raw image file (busybox sh; see qemu/dom0/initramfs.ts).
+P="$XENBUS_PATH"
+[ -n "$P" ] || { echo "block: no XENBUS_PATH" >&2; exit 1; }
+case "$1" in
+add)
+  file=$(xenstore-read "$P/params") || exit 1
+  mode=$(xenstore-read "$P/mode") || exit 1
+  [ -f "$file" ] || { echo "block: $file is not a file" >&2; exit 1; }
+  ro=
+  [ "$mode" = r ] && ro=-r
+  dev=$(losetup -f) || { echo "block: no free loop device" >&2; exit 1; }
+  losetup $ro "$dev" "$file" || exit 1
+  mm=$(stat -L -c '%t:%T' "$dev") || exit 1
+  xenstore-write "$P/physical-device" "$mm" "$P/physical-device-path" "$dev" || exit 1
+  xenstore-write "$P/hotplug-status" connected
+  ;;
+remove)
+  dev=$(xenstore-read "$P/physical-device-path" 2>/dev/null) && losetup -d "$dev"
+  exit 0
+  ;;
+*)
+  exit 0
+  ;;
+esac
+`;
 
 const XENSTORE_CLIENTS = [
   'xenstore-ls',
@@ -57,7 +107,7 @@ export interface Dom0InitramfsInput {
   toolstackRoot: string;
   /** The release whose binaries the root holds, e.g. "4.17". */
   release: string;
-  /** The kernel's `drivers/xen` module folder. */
+  /** The kernel's `drivers/xen` module folder (arm64: its `kernel/` also has DOM0_BLOCK_MODULES). */
   modulesDir: string;
   /** In creation order. */
   runtime: readonly RuntimeDomainFiles[];
@@ -157,6 +207,30 @@ export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
     }
     t.add({ path: `dombuild/modules/${m}`, type: 'file', mode: 0o644, data });
   }
+  const blockModules = arch === 'arm64' ? DOM0_BLOCK_MODULES : [];
+  for (const m of blockModules) {
+    // <kernel>/drivers/xen -> <kernel>
+    const file = join(input.modulesDir, '..', '..', m);
+    let data: Uint8Array;
+    try {
+      data = readFileSync(file);
+    } catch {
+      throw new QemuError(
+        'MISSING_ASSET',
+        `module ${m} is absent (a kernel cache from before it was kept: run scripts/setup-system.sh)`,
+        file,
+      );
+    }
+    t.add({ path: `dombuild/modules/${basename(m)}`, type: 'file', mode: 0o644, data });
+  }
+  if (arch === 'arm64') {
+    t.add({
+      path: 'etc/xen/scripts/block',
+      type: 'file',
+      mode: 0o755,
+      data: new TextEncoder().encode(DOM0_BLOCK_SCRIPT),
+    });
+  }
 
   for (const r of input.runtime) {
     t.add({ path: dom0XlConfigPath(r.name).slice(1), type: 'file', mode: 0o644, data: r.config });
@@ -173,7 +247,7 @@ export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
   const init = dom0Init({
     xenBin: `/usr/lib/xen-${input.release}/bin`,
     ...(arch === 'arm64' ? {} : { libPath: `/lib/${triplet}:/usr/lib/${triplet}`, dom0less }),
-    modules: DOM0_MODULES,
+    modules: [...DOM0_MODULES, ...blockModules.map((m) => basename(m))],
     runtime: input.runtime.map((r) =>
       r.waitFor === undefined ? { name: r.name } : { name: r.name, waitFor: r.waitFor },
     ),

@@ -415,3 +415,116 @@ for (const release of RELEASES) {
     },
   );
 }
+
+const diskGate = bootGate(['qemu-system-aarch64', 'setpriv', 'mkfs.vfat', 'mcopy']);
+const bootDisk = diskGate.available ? test.serial : test.serial.skip;
+
+/** What the test writes into the guest's disk image, and reads back from the guest's report. */
+const DISK_TEXT = 'read by xen-blkfront from /dev/xvda';
+
+/**
+ * The guest's modules, from the same Debian kernel it runs (the kernel cache keeps them): code
+ * pages and FAT before vfat, the block frontend last, so /dev/xvda appears once vfat can mount it.
+ */
+const GUEST_MODULES = [
+  'fs/nls/nls_cp437.ko',
+  'fs/nls/nls_ascii.ko',
+  'fs/nls/nls_utf8.ko',
+  'fs/fat/fat.ko',
+  'fs/fat/vfat.ko',
+  'drivers/block/xen-blkfront.ko',
+];
+
+// Xen 4.17 only: xl's disk path (xlu_disk_parse, libxl's phy backend and its hotplug script,
+// xen-blkback in dom0) is the same code on 4.20, and Debian's dom0 and guest kernel are one
+// bookworm kernel on both releases.
+bootDisk(
+  "Xen 4.17: a guest xl creates with a vfat disk image (disks:, phy on a loop device, xen-blkback in dom0) mounts /dev/xvda and reports the file's content",
+  async (t) => {
+    const dir = tempDir('dom0-disk');
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    // The disk: a 2 MiB FAT image holding one file, made with dosfstools and mtools.
+    const img = join(dir, 'data.img');
+    writeFileSync(join(dir, 'hello.txt'), `${DISK_TEXT}\n`);
+    for (const [cmd, args] of [
+      ['mkfs.vfat', ['-C', img, '2048']],
+      ['mcopy', ['-i', img, join(dir, 'hello.txt'), '::hello.txt']],
+    ] as const) {
+      const p = spawnSync(cmd, [...args], { encoding: 'utf8' });
+      if (p.status !== 0) return t.fail(`${cmd} ${args.join(' ')}: ${p.stderr}`);
+    }
+    const kernelTree = join(locateAsset(CACHE, 'linux-xen-modules-arm64').path, '..', '..');
+    writeFileSync(
+      join(dir, 'disk.cpio.gz'),
+      linuxGuestInitramfs({
+        busybox: readFileSync(locateAsset(CACHE, 'busybox-arm64').path),
+        tag: 'disk',
+        modules: GUEST_MODULES.map((m) => ({
+          name: m.slice(m.lastIndexOf('/') + 1),
+          data: readFileSync(join(kernelTree, m)),
+        })),
+        disk: { device: '/dev/xvda', fsType: 'vfat', file: 'hello.txt' },
+      }),
+    );
+    const kernel = JSON.stringify(locateAsset(CACHE, 'linux-arm64').path);
+    const file = join(dir, 'disk.yaml');
+    writeFileSync(
+      file,
+      [
+        'xen:',
+        '  release: "4.17"',
+        '  cmdline: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0"',
+        'board: qemu-virt-arm64',
+        'dom0:',
+        `  kernel: ${kernel}`,
+        '  ramdisk: disk.cpio.gz',
+        '  cmdline: "console=hvc0 earlycon=xen rdinit=/init"',
+        '  memory: 512M',
+        '  vcpus: 1',
+        'domains:',
+        '  - name: withdisk',
+        '    boot: false',
+        `    kernel: ${kernel}`,
+        '    ramdisk: disk.cpio.gz',
+        '    cmdline: "console=ttyAMA0 rdinit=/init quiet"',
+        '    memory: 192M',
+        '    vcpus: 1',
+        '    vpl011: true',
+        '    disks:',
+        '      - { image: data.img, vdev: xvda, access: ro }',
+        '',
+      ].join('\n'),
+    );
+    const { r, verdict } = await bootIt(t, {
+      text: readFileSync(file, 'utf8'),
+      file,
+      configDir: dir,
+      release: '4.17',
+      expect: new Map(),
+      waitFor: { withdisk: 'DOMBUILD-OBSERVE disk \\([0-9]*\\)/\\1 ' },
+    });
+    t.true(r.run.ok, explain(verdict, r));
+    t.deepEqual(verdict.mismatches, [], explain(verdict, r));
+    t.deepEqual(
+      verdict.runtime.map((v) => [v.domain, v.created]),
+      [['withdisk', true]],
+    );
+    // Xen's side, from `xl block-list withdisk`: xvda (device 51712) served by dom0, connected.
+    const disks = verdict.comparisons
+      .find((c) => c.domain === 'withdisk')
+      ?.checks.find((c) => c.field === 'disks');
+    t.deepEqual(disks && { observed: disks.observed, ok: disks.ok }, {
+      observed: '51712 be 0 connected',
+      ok: true,
+    });
+    const log = verdict.runtime[0]?.console ?? '';
+    const obs = readObservation(log.split('\n'), 'disk');
+    if (!obs) return t.fail(`no complete report from withdisk:\n${log}`);
+    t.deepEqual(obs.disk, {
+      device: '/dev/xvda',
+      mounted: true,
+      file: 'hello.txt',
+      content: DISK_TEXT,
+    });
+  },
+);
