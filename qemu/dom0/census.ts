@@ -5,7 +5,7 @@
 // sketch libxl rebuilds from Xen and xenstore); xenstore is what the toolstack wrote.
 // Pure and total: malformed output gives missing fields, never an exception.
 
-import { BLOCK_LIST_READ } from './init.js';
+import { BLOCK_LIST_READ, NETWORK_LIST_READ } from './init.js';
 import type { Dom0Record, ReadRecord } from './records.js';
 
 export interface VcpuCensus {
@@ -58,6 +58,8 @@ export interface DomainCensus {
    * connected, the frontend and backend both up).
    */
   disks?: { vdev: number; backend: number; state: number }[];
+  /** `xl network-list <name>` (runtime domains only): each vif by index, its MAC, backend and state. */
+  vifs?: { idx: number; backend: number; mac: string; state: number }[];
   /** `xl list -l`: libxl's record, where it has one. */
   libxl?: {
     maxVcpus?: number;
@@ -207,6 +209,7 @@ export function parseCensus(records: readonly Dom0Record[]): Census {
   readXenDump(ok('xen_dump'), byId);
   for (const [cmd, r] of reads) {
     if (r.rc === 0 && cmd.startsWith(`${BLOCK_LIST_READ} `)) readBlockList(cmd, r.out, byId);
+    if (r.rc === 0 && cmd.startsWith(`${NETWORK_LIST_READ} `)) readNetworkList(cmd, r.out, byId);
   }
   census.domains = [...byId.values()].sort((a, b) => a.domid - b.domid);
   return census;
@@ -258,6 +261,29 @@ function readBlockList(cmd: string, out: string, byId: Map<number, DomainCensus>
     const d = m ? byId.get(Number(m[4])) : undefined;
     if (!m || !d?.disks) continue;
     d.disks.push({ vdev: Number(m[1]), backend: Number(m[2]), state: Number(m[3]) });
+  }
+}
+
+/**
+ * `xl network-list A B ...`: one header, then per vif `Idx BE Mac-Addr handle state evt-ch
+ * tx-/rx-ring-ref BE-path`, the backend path ending in `backend/vif/<domid>/<idx>`.
+ */
+function readNetworkList(cmd: string, out: string, byId: Map<number, DomainCensus>): void {
+  const names = new Set(cmd.slice(NETWORK_LIST_READ.length).trim().split(/\s+/));
+  for (const d of byId.values()) if (names.has(d.name)) d.vifs = [];
+  for (const l of lines(out)) {
+    const m =
+      /^(\d+)\s+(\d+)\s+([0-9a-fA-F:]{17})\s+-?\d+\s+(-?\d+)\s+-?\d+\s+-?\d+\s*\/\s*-?\d+\s+\S*\/backend\/vif\/(\d+)\/\d+$/.exec(
+        l.trim(),
+      );
+    const d = m ? byId.get(Number(m[5])) : undefined;
+    if (!m || !d?.vifs) continue;
+    d.vifs.push({
+      idx: Number(m[1]),
+      backend: Number(m[2]),
+      mac: (m[3] as string).toLowerCase(),
+      state: Number(m[4]),
+    });
   }
 }
 

@@ -17,7 +17,8 @@ export type CensusField =
   | 'xenstore'
   | 'vuart'
   | 'guest-type'
-  | 'disks';
+  | 'disks'
+  | 'vifs';
 
 export interface CensusMismatch {
   domain: string;
@@ -183,6 +184,7 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
         `${fmt(want.map(([n, v]) => `${n ?? v} be 0 connected`))} (device numbers, libxl__device_disk_dev_number; backend dom0, xenbus state 4)`,
       );
     }
+    if (!d.boot && c.vifs) checkVifs(check, d.vifs ?? [], c);
     out.push(cmp);
   }
   return out;
@@ -191,6 +193,26 @@ export function compareCensus(config: Config, census: Census, opts: CompareOptio
 /** Every mismatch of a comparison, flattened. */
 export function censusMismatches(comparisons: readonly DomainComparison[]): CensusMismatch[] {
   return comparisons.flatMap((c) => c.mismatches);
+}
+
+/** Each declared vif's row as `xl network-list` should show it, in order (index = position). */
+function checkVifs(
+  check: ReturnType<typeof field>,
+  declared: readonly { mac?: string }[],
+  c: DomainCensus,
+): void {
+  const observed = [...(c.vifs ?? [])].sort((a, b) => a.idx - b.idx);
+  const fmt = (rows: string[]) => (rows.length ? rows.join(' ') : 'none');
+  check(
+    'vifs',
+    fmt(declared.map((n, i) => `${i} ${n.mac?.toLowerCase() ?? 'any-mac'}`)),
+    fmt(
+      observed.map(
+        (v) => `${v.idx} ${v.mac} be ${v.backend} ${v.state === 4 ? 'connected' : `state ${v.state}`}`,
+      ),
+    ),
+    `${fmt(declared.map((n, i) => `${i} ${n.mac?.toLowerCase() ?? observed[i]?.mac ?? 'any-mac'} be 0 connected`))} (the declared MAC, else the one xl picked; backend dom0, xenbus state 4)`,
+  );
 }
 
 /**

@@ -25,6 +25,8 @@ export type CensusRead = (typeof CENSUS_READS)[number];
 
 /** Read after CENSUS_READS with the runtime domains' names: their virtual block devices. */
 export const BLOCK_LIST_READ = 'xl block-list';
+/** The same for their network interfaces. */
+export const NETWORK_LIST_READ = 'xl network-list';
 
 /** Where xenconsoled logs each guest's console: `guest-<name>[suffix].log`. */
 export const CONSOLE_LOG_DIR = '/var/log/xen/console';
@@ -104,7 +106,11 @@ export function dom0Init(opts: Dom0InitOptions): string {
       .filter((d) => d.waitFor !== undefined)
       .map((d) => `step up:${d.name} wait_log ${d.name} ${shellQuote(d.waitFor as string)}`),
     ...CENSUS_READS.map((c) => `read_ ${c}`),
-    ...(opts.runtime.length ? [`read_ ${BLOCK_LIST_READ} ${opts.runtime.map((d) => d.name).join(' ')}`] : []),
+    ...(opts.runtime.length
+      ? [BLOCK_LIST_READ, NETWORK_LIST_READ].map(
+          (c) => `read_ ${c} ${opts.runtime.map((d) => d.name).join(' ')}`,
+        )
+      : []),
     `for f in ${CONSOLE_LOG_DIR}/*.log; do [ -f "$f" ] && read_ cat "$f"; done`,
     'rec "{\\"done\\":true,\\"failed\\":$failed}"',
   ];

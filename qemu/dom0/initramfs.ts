@@ -28,6 +28,8 @@ export const DOM0_MODULES = [
 export const DOM0_BLOCK_MODULES = [
   'drivers/block/loop.ko',
   'drivers/block/xen-blkback/xen-blkback.ko',
+  // The network backend: a vif's backend interface (vif<domid>.<devid>) in dom0.
+  'drivers/net/xen-netback/xen-netback.ko',
 ] as const;
 
 /**
@@ -62,6 +64,30 @@ add)
 remove)
   dev=$(xenstore-read "$P/physical-device-path" 2>/dev/null) && losetup -d "$dev"
   exit 0
+  ;;
+*)
+  exit 0
+  ;;
+esac
+`;
+
+/**
+ * dombuild's vif hotplug script, at /etc/xen/scripts/vif-dombuild (a config names it with
+ * `script: vif-dombuild`): libxl runs it as it runs Xen's vif-bridge (`add`/`remove`, with
+ * XENBUS_PATH and the backend interface's name in `vif`), but it joins no bridge: it brings the
+ * backend interface up and reports `hotplug-status` connected, so a guest's netfront connects to
+ * xen-netback without a bridge in dom0 (Xen's vif scripts are bash, and vif-bridge needs one).
+ */
+export const DOM0_VIF_SCRIPT = `#!/bin/sh
+# dombuild: /etc/xen/scripts/vif-dombuild, a vif with no bridge (busybox sh; qemu/dom0/initramfs.ts).
+P="$XENBUS_PATH"
+[ -n "$P" ] || { echo "vif-dombuild: no XENBUS_PATH" >&2; exit 1; }
+case "$1" in
+add|online)
+  dev="$vif"
+  [ -n "$dev" ] || dev="vif$(basename "$(dirname "$P")").$(basename "$P")"
+  ip link set dev "$dev" up || exit 1
+  xenstore-write "$P/hotplug-status" connected
   ;;
 *)
   exit 0
@@ -229,6 +255,12 @@ export function dom0Initramfs(input: Dom0InitramfsInput): Uint8Array {
       type: 'file',
       mode: 0o755,
       data: new TextEncoder().encode(DOM0_BLOCK_SCRIPT),
+    });
+    t.add({
+      path: 'etc/xen/scripts/vif-dombuild',
+      type: 'file',
+      mode: 0o755,
+      data: new TextEncoder().encode(DOM0_VIF_SCRIPT),
     });
   }
 

@@ -433,13 +433,14 @@ const GUEST_MODULES = [
   'fs/fat/fat.ko',
   'fs/fat/vfat.ko',
   'drivers/block/xen-blkfront.ko',
+  'drivers/net/xen-netfront.ko',
 ];
 
 // Xen 4.17 only: xl's disk path (xlu_disk_parse, libxl's phy backend and its hotplug script,
 // xen-blkback in dom0) is the same code on 4.20, and Debian's dom0 and guest kernel are one
 // bookworm kernel on both releases.
 bootDisk(
-  "Xen 4.17: a guest xl creates with a vfat disk image (disks:, phy on a loop device, xen-blkback in dom0) mounts /dev/xvda and reports the file's content",
+  "Xen 4.17: a guest xl creates with a vfat disk image (disks:, phy on a loop device, xen-blkback in dom0) mounts /dev/xvda and reports the file's content; its vif (script vif-dombuild, no bridge) is connected to xen-netfront",
   async (t) => {
     const dir = tempDir('dom0-disk');
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -492,6 +493,9 @@ bootDisk(
         '    vpl011: true',
         '    disks:',
         '      - { image: data.img, vdev: xvda, access: ro }',
+        // No bridge in dom0: dombuild's vif-dombuild only brings the backend interface up.
+        '    vifs:',
+        '      - { mac: "00:16:3E:00:00:01", script: vif-dombuild }',
         '',
       ].join('\n'),
     );
@@ -509,6 +513,15 @@ bootDisk(
       verdict.runtime.map((v) => [v.domain, v.created]),
       [['withdisk', true]],
     );
+    // xl network-list: the vif with its MAC, connected, which the backend is only once the
+    // guest's xen-netfront has probed the device and connected its rings.
+    const vifs = verdict.comparisons
+      .find((c) => c.domain === 'withdisk')
+      ?.checks.find((c) => c.field === 'vifs');
+    t.deepEqual(vifs && { observed: vifs.observed, ok: vifs.ok }, {
+      observed: '0 00:16:3e:00:00:01 be 0 connected',
+      ok: true,
+    });
     // Xen's side, from `xl block-list withdisk`: xvda (device 51712) served by dom0, connected.
     const disks = verdict.comparisons
       .find((c) => c.domain === 'withdisk')

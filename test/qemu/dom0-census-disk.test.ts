@@ -1,8 +1,9 @@
 // The disk side of the census on a console recorded from a real run (test/e2e/dom0-toolstack.e2e.ts,
-// the vfat disk case, Debian's Xen 4.17): dom0 loads loop and xen-blkback, xl creates `withdisk`
-// with one raw image on xvda through dombuild's block script, and `xl block-list withdisk` shows the
-// device connected. The recorded census must match the config, and a config that names another
-// vdev or no disk must be caught on `disks` alone.
+// the vfat disk case, Debian's Xen 4.17): dom0 loads loop, xen-blkback and xen-netback, xl creates
+// `withdisk` with one raw image on xvda through dombuild's block script and one vif through its
+// vif-dombuild script (no bridge), and `xl block-list` / `xl network-list` show both connected. The
+// recorded census must match the config, and a config that says otherwise must be caught on
+// `disks` or `vifs` alone.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,9 @@ const records = readDom0Records(
 const census = parseCensus(records);
 
 /** The e2e's config, with `disks` as given (the kernel paths do not matter to the comparison). */
-const config = (disks: string[]): Config =>
+const VIF = '{ mac: "00:16:3E:00:00:01", script: vif-dombuild }';
+const DISK = '{ image: data.img, vdev: xvda, access: ro }';
+const config = (disks: string[], vifs: string[] = [VIF]): Config =>
   loadConfig(
     [
       'xen:',
@@ -40,6 +43,7 @@ const config = (disks: string[]): Config =>
       '    vcpus: 1',
       '    vpl011: true',
       ...(disks.length ? ['    disks:', ...disks.map((d) => `      - ${d}`)] : []),
+      ...(vifs.length ? ['    vifs:', ...vifs.map((v) => `      - ${v}`)] : []),
       '',
     ].join('\n'),
     'disk.yaml',
@@ -50,6 +54,7 @@ describe('recorded disk census, Xen 4.17', () => {
     const steps = records.flatMap((r) => (r.kind === 'step' ? [[r.step, r.ok]] : []));
     expect(steps).toContainEqual(['insmod:loop', true]);
     expect(steps).toContainEqual(['insmod:xen-blkback', true]);
+    expect(steps).toContainEqual(['insmod:xen-netback', true]);
     expect(steps).toContainEqual(['xl-create:withdisk', true]);
     expect(steps).toContainEqual(['up:withdisk', true]);
   });
@@ -63,7 +68,7 @@ describe('recorded disk census, Xen 4.17', () => {
   });
 
   it('matches the declared disk and nothing else', () => {
-    const ok = compareCensus(config(['{ image: data.img, vdev: xvda, access: ro }']), census, {
+    const ok = compareCensus(config([DISK]), census, {
       bootOrder: [],
     });
     const w = ok.find((c) => c.domain === 'withdisk');
@@ -73,6 +78,32 @@ describe('recorded disk census, Xen 4.17', () => {
       observed: '51712 be 0 connected',
       ok: true,
     });
+  });
+
+  it('reads the vif from xl network-list: its MAC, served by dom0, connected to the guest', () => {
+    expect(census.domains.find((d) => d.name === 'withdisk')?.vifs).toEqual([
+      { idx: 0, backend: 0, mac: '00:16:3e:00:00:01', state: 4 },
+    ]);
+    const w = compareCensus(config([DISK]), census, { bootOrder: [] }).find((c) => c.domain === 'withdisk');
+    expect(w?.checks.find((c) => c.field === 'vifs')).toMatchObject({
+      declared: '0 00:16:3e:00:00:01',
+      observed: '0 00:16:3e:00:00:01 be 0 connected',
+      ok: true,
+    });
+    // Without a declared MAC, xl's choice is expected.
+    const any = compareCensus(config([DISK], ['{ script: vif-dombuild }']), census, { bootOrder: [] });
+    expect(any.flatMap((c) => c.mismatches)).toEqual([]);
+  });
+
+  it.each([
+    [['{ mac: "00:16:3e:00:00:02", script: vif-dombuild }'], '0 00:16:3e:00:00:02'],
+    [[], 'none'],
+    [[VIF, '{ script: vif-dombuild }'], '0 00:16:3e:00:00:01 1 any-mac'],
+  ])('a config with vifs %j is caught on vifs alone', (vifs, declared) => {
+    const cmp = compareCensus(config([DISK], vifs), census, { bootOrder: [] });
+    expect(cmp.flatMap((c) => c.mismatches).map((m) => [m.domain, m.field, m.declared])).toEqual([
+      ['withdisk', 'vifs', declared],
+    ]);
   });
 
   it.each([
