@@ -53,12 +53,12 @@ export interface DomainCensus {
   /** xenstore: the toolstack set up a vpl011 (vuart) backend for it. */
   vuart: boolean;
   /**
-   * `xl block-list <name>` (read for the runtime domains only): each virtual block device, by its
+   * `xl block-list <domid>...` (every domain `xl list` shows): each virtual block device, by its
    * device number (Vdev, e.g. 51712 for xvda), with its backend domain and xenbus state (4:
    * connected, the frontend and backend both up).
    */
   disks?: { vdev: number; backend: number; state: number }[];
-  /** `xl network-list <name>` (runtime domains only): each vif by index, its MAC, backend and state. */
+  /** `xl network-list <domid>...`: each vif by index, its MAC, backend and state. */
   vifs?: { idx: number; backend: number; mac: string; state: number }[];
   /** `xl list -l`: libxl's record, where it has one. */
   libxl?: {
@@ -247,13 +247,13 @@ function readLibxl(out: string, byId: Map<number, DomainCensus>): void {
 }
 
 /**
- * `xl block-list A B ...`: one header, then per device `Vdev BE handle state evt-ch ring-ref
+ * `xl block-list A B ...` (domids, or names): one header, then per device `Vdev BE handle state evt-ch ring-ref
  * BE-path`, the backend path ending in `backend/vbd/<domid>/<vdev>`. Each domain named gets its
  * list, empty when it has no disk.
  */
 function readBlockList(cmd: string, out: string, byId: Map<number, DomainCensus>): void {
   const names = new Set(cmd.slice(BLOCK_LIST_READ.length).trim().split(/\s+/));
-  for (const d of byId.values()) if (names.has(d.name)) d.disks = [];
+  for (const d of byId.values()) if (names.has(String(d.domid)) || names.has(d.name)) d.disks = [];
   for (const l of lines(out)) {
     const m = /^(\d+)\s+(\d+)\s+-?\d+\s+(-?\d+)\s+-?\d+\s+-?\d+\s+\S*\/backend\/vbd\/(\d+)\/\d+$/.exec(
       l.trim(),
@@ -270,7 +270,7 @@ function readBlockList(cmd: string, out: string, byId: Map<number, DomainCensus>
  */
 function readNetworkList(cmd: string, out: string, byId: Map<number, DomainCensus>): void {
   const names = new Set(cmd.slice(NETWORK_LIST_READ.length).trim().split(/\s+/));
-  for (const d of byId.values()) if (names.has(d.name)) d.vifs = [];
+  for (const d of byId.values()) if (names.has(String(d.domid)) || names.has(d.name)) d.vifs = [];
   for (const l of lines(out)) {
     const m =
       /^(\d+)\s+(\d+)\s+([0-9a-fA-F:]{17})\s+-?\d+\s+(-?\d+)\s+-?\d+\s+-?\d+\s*\/\s*-?\d+\s+\S*\/backend\/vif\/(\d+)\/\d+$/.exec(

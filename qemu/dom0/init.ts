@@ -23,7 +23,7 @@ export const CENSUS_READS = [
 
 export type CensusRead = (typeof CENSUS_READS)[number];
 
-/** Read after CENSUS_READS with the runtime domains' names: their virtual block devices. */
+/** Read after CENSUS_READS with every domain's domid: their virtual block devices. */
 export const BLOCK_LIST_READ = 'xl block-list';
 /** The same for their network interfaces. */
 export const NETWORK_LIST_READ = 'xl network-list';
@@ -106,11 +106,8 @@ export function dom0Init(opts: Dom0InitOptions): string {
       .filter((d) => d.waitFor !== undefined)
       .map((d) => `step up:${d.name} wait_log ${d.name} ${shellQuote(d.waitFor as string)}`),
     ...CENSUS_READS.map((c) => `read_ ${c}`),
-    ...(opts.runtime.length
-      ? [BLOCK_LIST_READ, NETWORK_LIST_READ].map(
-          (c) => `read_ ${c} ${opts.runtime.map((d) => d.name).join(' ')}`,
-        )
-      : []),
+    // Every domain's devices, by domid (boot-time ones too, so both creation paths read alike).
+    ...[BLOCK_LIST_READ, NETWORK_LIST_READ].map((c) => `read_ ${c} $(xl list | awk 'NR > 1 { print $2 }')`),
     `for f in ${CONSOLE_LOG_DIR}/*.log; do [ -f "$f" ] && read_ cat "$f"; done`,
     'rec "{\\"done\\":true,\\"failed\\":$failed}"',
   ];

@@ -63,8 +63,11 @@ describe('recorded disk census, Xen 4.17', () => {
     expect(census.domains.find((d) => d.name === 'withdisk')?.disks).toEqual([
       { vdev: 51712, backend: 0, state: 4 },
     ]);
-    // dom0 was not named in the read: no list of its own.
-    expect(census.domains.find((d) => d.domid === 0)?.disks).toBeUndefined();
+    // Every domain is read by domid: dom0 serves the disk but has none of its own.
+    const read = records.find((r) => r.kind === 'read' && r.cmd.startsWith('xl block-list'));
+    expect(read?.kind === 'read' && read.cmd).toBe('xl block-list 0 1');
+    expect(census.domains.find((d) => d.domid === 0)?.disks).toEqual([]);
+    expect(census.domains.find((d) => d.domid === 0)?.vifs).toEqual([]);
   });
 
   it('matches the declared disk and nothing else', () => {
