@@ -35,6 +35,9 @@ const EXAMPLE_PLANS: Record<string, Plan> = {
     kind: 'x86',
     where: 'run-x86.e2e.ts',
   },
+  // dom0 xl-creates its PVH guest; booted by `dombuild run` on Xen 4.17 x86_64 with the census in
+  // dom0-toolstack-x86.e2e.ts.
+  'x86-pvh.yaml': { kind: 'x86', where: 'dom0-toolstack-x86.e2e.ts' },
   // Booted by `dombuild run` through EDK2 on Xen 4.17 and 4.20 in media.e2e.ts (its own method).
   'efi.yaml': { kind: 'efi', where: 'media.e2e.ts' },
   'static-partitioning.yaml': {
