@@ -12,6 +12,7 @@ import { runPipeline } from '../../builder/pipeline/index.js';
 import { type BootSpec, qemuArgv } from '../../qemu/argv.js';
 import { cacheRootFrom, locateAsset, xenAssetId } from '../../qemu/assets.js';
 import type { Expectation } from '../../qemu/console.js';
+import { toolstackDom0Kernel } from '../../qemu/dom0/index.js';
 import { QemuError } from '../../qemu/errors.js';
 import {
   directBootSpec,
@@ -186,8 +187,8 @@ function withToolstackDom0(config: Config, board: Board, io: CliIO): Config {
   if (!config.dom0) return config;
   let kernel: string;
   try {
-    const id = board.arch === 'x86_64' ? 'linux-amd64' : 'linux-arm64';
-    kernel = locateAsset(cacheRootFrom(io.env, io.env.HOME ?? homedir()), id).path;
+    const cacheRoot = cacheRootFrom(io.env, io.env.HOME ?? homedir());
+    kernel = toolstackDom0Kernel(cacheRoot, board.arch === 'x86_64' ? 'amd64' : 'arm64');
   } catch (e) {
     if (!(e instanceof QemuError)) throw e;
     throw new UsageError(

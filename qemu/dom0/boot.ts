@@ -23,6 +23,7 @@ import {
   runtimeDomainFiles,
   type ToolstackRelease,
   toolstackDom0Initramfs,
+  toolstackDom0Kernel,
 } from './runtime.js';
 import { judgeToolstackRun, type ToolstackVerdict } from './verdicts.js';
 
@@ -85,8 +86,7 @@ async function build(
   const xen = x86
     ? xenX86Elf(input.cacheRoot)
     : locateAsset(input.cacheRoot, xenAssetId(input.release, 'arm64')).path;
-  // The initramfs carries the Xen drivers of Debian's cached kernel: dom0 must run that kernel.
-  const kernel = locateAsset(input.cacheRoot, x86 ? 'linux-amd64' : 'linux-arm64').path;
+  const kernel = toolstackDom0Kernel(input.cacheRoot, x86 ? 'amd64' : 'arm64');
   const r = await runPipeline({
     text: input.text,
     file: input.file,

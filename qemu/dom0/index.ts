@@ -26,6 +26,7 @@ export {
   type ToolstackRelease,
   toolstackAssets,
   toolstackDom0Initramfs,
+  toolstackDom0Kernel,
 } from './runtime.js';
 export {
   failedSteps,

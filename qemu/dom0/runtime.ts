@@ -127,6 +127,11 @@ export function toolstackDom0Initramfs(
  * own output never reaches Xen's console (its consoles, vpl011 included, are served by xenconsoled
  * in dom0), so the runtime domains are judged from the dom0's records (runtimeVerdicts).
  */
+/** The kernel a toolstack dom0 runs: Debian's cached one, whose Xen drivers the initramfs carries. */
+export function toolstackDom0Kernel(cacheRoot: string, arch: ToolstackArch): string {
+  return locateAsset(cacheRoot, arch === 'amd64' ? 'linux-amd64' : 'linux-arm64').path;
+}
+
 export function runtimeDom0Expectations(): Expectation[] {
   return [{ domain: 'dom0', match: DOM0_DONE_PATTERN, domid: 0 }];
 }
